@@ -1,0 +1,167 @@
+"""Turning a question into what a channel shows: one language, piped texts, this respondent's order.
+
+Option randomisation uses a generator seeded with the interview seed and the question id, so a
+respondent sees the same order on every visit and on every channel, and a replay is identical.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from questionnaires.answers import scale_bounds
+from questionnaires.definition import (
+    CHOICE_TYPES,
+    Option,
+    Question,
+    QuestionType,
+    Questionnaire,
+    Text,
+    localize,
+)
+from questionnaires.messages import message
+from questionnaires.state import ChoiceView, InterviewState, QuestionView
+
+PIPE = re.compile(r"\{(answer:)?([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\}")
+
+
+class Renderer:
+    """Renders questions of one questionnaire for one interview state."""
+
+    def __init__(self, questionnaire: Questionnaire, state: InterviewState) -> None:
+        self.questionnaire = questionnaire
+        self.state = state
+        self.language = state.language
+        self.fallback = questionnaire.default_language
+
+    def text(self, text: Text | None) -> str:
+        """Localise ``text`` and fill its ``{placeholders}``."""
+        raw = localize(text, self.language, self.fallback)
+        return PIPE.sub(self._pipe, raw) if "{" in raw else raw
+
+    def _pipe(self, match: re.Match[str]) -> str:
+        name = match.group(2)
+        if match.group(1):
+            return self.answer_label(name)
+        key = name.removeprefix("contact.")
+        value = self.state.context.get(key)
+        return "" if value is None else str(value)
+
+    def answer_label(self, qid: str) -> str:
+        """Return an earlier answer as words: option labels for choices, the value otherwise."""
+        special = self.state.specials.get(qid)
+        if special is not None:
+            return message(special, self.language)
+        value = self.state.answers.get(qid)
+        if value is None:
+            return ""
+        try:
+            question = self.questionnaire.question(qid)
+        except KeyError:
+            return str(value)
+        if question.type in CHOICE_TYPES:
+            codes = value if isinstance(value, tuple) else (value,)
+            labels = {o.code: o.label for o in question.options}
+            words = [
+                self.state.other_texts.get(qid, "") if question.other and c == question.other.code
+                else localize(labels.get(c, c), self.language, self.fallback)
+                for c in codes
+            ]
+            return ", ".join(w for w in words if w)
+        if question.type is QuestionType.YES_NO:
+            return message("yes" if value else "no", self.language)
+        return str(value)
+
+    def ordered(self, question: Question, options: tuple[Option, ...]) -> tuple[Option, ...]:
+        """Return ``options`` in this respondent's order: shuffled if asked, anchors kept in place."""
+        if not question.randomize or len(options) < 2:
+            return options
+        movable = [o for o in options if not o.fixed]
+        random.Random(f"{self.state.seed}:{question.id}").shuffle(movable)
+        shuffled = iter(movable)
+        return tuple(o if o.fixed else next(shuffled) for o in options)
+
+    def choices(self, question: Question) -> tuple[ChoiceView, ...]:
+        """Return the answer choices of ``question`` with their keys for SMS and IVR."""
+        if question.type in CHOICE_TYPES or (question.type is QuestionType.MATRIX and question.options):
+            options = question.options if question.type is QuestionType.MATRIX else self.ordered(
+                question, question.options
+            )
+            return tuple(
+                ChoiceView(o.code, self.text(o.label), str(i), o.exclusive) for i, o in enumerate(options, 1)
+            )
+        if question.type in (QuestionType.RATING, QuestionType.NPS) or question.type is QuestionType.MATRIX:
+            low, high = scale_bounds(question)
+            labels: Mapping[str, Text] = (question.scale.labels or {}) if question.scale else {}
+            return tuple(
+                ChoiceView(str(v), self.text(labels[str(v)]) if str(v) in labels else str(v), str(v))
+                for v in range(low, high + 1)
+            )
+        if question.type is QuestionType.YES_NO:
+            return (
+                ChoiceView("yes", message("yes", self.language), "1"),
+                ChoiceView("no", message("no", self.language), "2"),
+            )
+        return ()
+
+    def view(self, question: Question) -> QuestionView:
+        """Return the full view of ``question`` for this interview's language and channel."""
+        state = self.state
+        choices = self.choices(question)
+        next_key = len(choices) + 1
+        other = None
+        if question.other is not None:
+            other = ChoiceView(question.other.code, self.text(question.other.label), str(next_key))
+            next_key += 1
+        special = tuple(
+            ChoiceView(
+                s.kind.value,
+                self.text(s.label) if s.label else message(s.kind.value, self.language),
+                {"dont_know": "8", "refused": "9"}.get(s.kind.value, str(next_key + i)),
+            )
+            for i, s in enumerate(question.special_for(state.channel))
+        )
+        scale = question.scale
+        low, high = scale_bounds(question) if question.type in (QuestionType.RATING, QuestionType.NPS) else (None, None)
+        if question.type is QuestionType.MATRIX and not question.options:
+            low, high = scale_bounds(question)
+        items = self.ordered(question, question.items)
+        variants = question.variants
+        agent = variants.agent
+        return QuestionView(
+            id=question.id,
+            type=question.type.value,
+            text=self.text(question.text),
+            help=self.text(question.help),
+            required=question.required,
+            choices=choices,
+            other=other,
+            special=special,
+            items=tuple(ChoiceView(i.code, self.text(i.label), str(n)) for n, i in enumerate(items, 1)),
+            scale_min=low,
+            scale_max=high,
+            low_label=self.text(scale.low_label) if scale else "",
+            high_label=self.text(scale.high_label) if scale else "",
+            min=question.min,
+            max=question.max,
+            decimals=question.decimals,
+            max_length=question.max_length,
+            min_selected=question.min_selected,
+            max_selected=question.max_selected,
+            sms_text=self.text(variants.sms.text) if variants.sms else "",
+            ivr_prompt=self.text(variants.ivr.prompt) if variants.ivr else "",
+            ivr_speech=bool(variants.ivr and variants.ivr.speech),
+            agent_text=self.text(agent.text) if agent and agent.text else "",
+            agent_instructions=self.text(agent.instructions) if agent else "",
+            agent_read_options=agent.read_options if agent else True,
+            agent_probe=self.text(agent.probe) if agent else "",
+            current=_current(state.answers.get(question.id)),
+            current_special=state.specials.get(question.id),
+            current_other=state.other_texts.get(question.id),
+        )
+
+
+def _current(value: Any) -> Any:
+    return dict(value) if isinstance(value, Mapping) else value
