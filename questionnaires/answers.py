@@ -99,7 +99,9 @@ def _single_choice(question: Question, reply: Reply, language: str, today: dt.da
     return _with_other(question, code, code, reply, language)
 
 
-def _with_other(question: Question, chosen: str, value: Any, reply: Reply, language: str) -> Parsed | list[Problem]:
+def _with_other(
+    question: Question, chosen: str, value: Any, reply: Reply, language: str
+) -> Parsed | list[Problem]:
     other = question.other
     if other is None or other.code != chosen:
         return Parsed(value=value)
@@ -111,7 +113,9 @@ def _with_other(question: Question, chosen: str, value: Any, reply: Reply, langu
     return Parsed(value=value, other_text=text or None)
 
 
-def _multiple_choice(question: Question, reply: Reply, language: str, today: dt.date) -> Parsed | list[Problem]:
+def _multiple_choice(
+    question: Question, reply: Reply, language: str, today: dt.date
+) -> Parsed | list[Problem]:
     raw = reply.value
     items = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, Sequence) else []
     codes: list[str] = []

@@ -98,15 +98,26 @@ def convert_command(source: Path, target: Path) -> None:
 
 @questionnaire_cli.command("walk")
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
-@click.option("--answers", "answers_file", type=click.Path(exists=True, path_type=Path), required=True,
-              help="JSON object: question id -> answer (text, list of codes, or {item: value}).")
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(exists=True, path_type=Path),
+    required=True,
+    help="JSON object: question id -> answer (text, list of codes, or {item: value}).",
+)
 @click.option("--lang", default=None, help="Interview language, e.g. zh-Hans.")
-@click.option("--contact", "contact_file", type=click.Path(exists=True, path_type=Path), default=None,
-              help="JSON object of contact attributes for conditions and piping.")
+@click.option(
+    "--contact",
+    "contact_file",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="JSON object of contact attributes for conditions and piping.",
+)
 @click.option("--channel", default="agent", type=click.Choice(["web", "sms", "ivr", "agent", "email"]))
 @click.option("--seed", default=1, type=int, help="Randomisation seed (option order).")
-def walk_command(file: Path, answers_file: Path, lang: str | None, contact_file: Path | None,
-                 channel: str, seed: int) -> None:
+def walk_command(
+    file: Path, answers_file: Path, lang: str | None, contact_file: Path | None, channel: str, seed: int
+) -> None:
     """Print the path the engine takes through FILE for the given answers."""
     questionnaire, problems, _ = load_valid(file)
     if questionnaire is None:
@@ -121,18 +132,28 @@ def walk_command(file: Path, answers_file: Path, lang: str | None, contact_file:
     sys.exit(0 if ok else 2)
 
 
-def walk(questionnaire: Questionnaire, answers: dict[str, Any], contact: dict[str, Any], language: str,
-         channel: str, seed: int) -> tuple[list[str], bool]:
+def walk(
+    questionnaire: Questionnaire,
+    answers: dict[str, Any],
+    contact: dict[str, Any],
+    language: str,
+    channel: str,
+    seed: int,
+) -> tuple[list[str], bool]:
     """Drive the engine with ``answers``; return the printed path and whether it completed."""
     now = WALK_EPOCH
-    state = engine.start(questionnaire, context=contact, language=language, channel=channel, seed=seed, now=now)
+    state = engine.start(
+        questionnaire, context=contact, language=language, channel=channel, seed=seed, now=now
+    )
     lines: list[str] = []
     while True:
         step = engine.next_step(questionnaire, state, now=now)
         if step.done:
             state = engine.complete(questionnaire, state, now=now)
             status = engine.interview_status(questionnaire, state)
-            lines.append(f"done: {status.value}, {len(engine.final_answers(questionnaire, state))} answers stored")
+            lines.append(
+                f"done: {status.value}, {len(engine.final_answers(questionnaire, state))} answers stored"
+            )
             return lines, True
         replies = {view.id: _reply(answers.get(view.id)) for view in step.questions}
         for view in step.questions:

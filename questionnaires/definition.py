@@ -73,7 +73,7 @@ class Option(_Model):
 
 
 class OtherOption(_Model):
-    """"Other (please specify)": an option that asks for a text."""
+    """ "Other (please specify)": an option that asks for a text."""
 
     code: str = "other"
     label: Text = Field(default_factory=lambda: {"en": "Other (please specify)"})

@@ -37,7 +37,9 @@ def read_document(text: str, *, fmt: str = "yaml", source: str = "<document>") -
     try:
         data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        raise DocumentError(source, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+        raise DocumentError(
+            source, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
@@ -58,7 +60,9 @@ def file_block_loader(base_dir: Path) -> BlockLoader:
             # A block must stay inside the questionnaire's folder: no reading arbitrary files.
             if base_dir.resolve() in resolved.parents and resolved.is_file():
                 return read_document(resolved.read_text(encoding="utf-8"), source=str(candidate))
-        raise DocumentError(f"include {name!r}", f"no block file blocks/{name}.yaml next to the questionnaire")
+        raise DocumentError(
+            f"include {name!r}", f"no block file blocks/{name}.yaml next to the questionnaire"
+        )
 
     return load
 

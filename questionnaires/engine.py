@@ -51,7 +51,9 @@ def _today(now: float) -> dt.date:
     return dt.datetime.fromtimestamp(now, dt.UTC).date()
 
 
-def _env(plan: Plan, state: InterviewState, now: float, answers: Mapping[str, Any] | None = None) -> AnswerEnv:
+def _env(
+    plan: Plan, state: InterviewState, now: float, answers: Mapping[str, Any] | None = None
+) -> AnswerEnv:
     return AnswerEnv(
         plan,
         state.answers if answers is None else answers,
@@ -176,10 +178,14 @@ def answer(
     """
     plan = plan_for(questionnaire)
     if state.completed:
-        return AnswerResult(state, (AnswerError("", "already_completed", message("already_completed", state.language)),))
+        return AnswerResult(
+            state, (AnswerError("", "already_completed", message("already_completed", state.language)),)
+        )
     indices = _step_indices(plan, state, _env(plan, state, now))
     if not indices:
-        return AnswerResult(state, (AnswerError("", "not_on_this_step", message("not_on_this_step", state.language)),))
+        return AnswerResult(
+            state, (AnswerError("", "not_on_this_step", message("not_on_this_step", state.language)),)
+        )
     errors: list[AnswerError] = []
     accepted: dict[str, Parsed] = {}
     for index in indices:
@@ -219,7 +225,11 @@ def _store(state: InterviewState, accepted: Mapping[str, Parsed], now: float) ->
         if before == (None, None, None):
             events.append(Event(now, "answered", qid))
         elif before != after:
-            events.append(Event(now, "changed", qid, json.dumps(_jsonable(before[0] if before[1] is None else before[1]))))
+            events.append(
+                Event(
+                    now, "changed", qid, json.dumps(_jsonable(before[0] if before[1] is None else before[1]))
+                )
+            )
     return state.with_changes(answers=answers, specials=specials, other_texts=others, events=tuple(events))
 
 
@@ -245,7 +255,9 @@ def _clear_hidden(plan: Plan, state: InterviewState, now: float) -> InterviewSta
             cleared.append(Event(now, "cleared", qid))
     if not cleared:
         return state
-    return state.with_changes(answers=answers, specials=specials, other_texts=others, events=state.events + tuple(cleared))
+    return state.with_changes(
+        answers=answers, specials=specials, other_texts=others, events=state.events + tuple(cleared)
+    )
 
 
 def _mark_shown(questionnaire: Questionnaire, state: InterviewState, now: float) -> InterviewState:
@@ -270,11 +282,15 @@ def back(questionnaire: Questionnaire, state: InterviewState, *, now: float) -> 
     return _mark_shown(questionnaire, moved, now)
 
 
-def set_language(questionnaire: Questionnaire, state: InterviewState, language: str, *, now: float) -> InterviewState:
+def set_language(
+    questionnaire: Questionnaire, state: InterviewState, language: str, *, now: float
+) -> InterviewState:
     """Switch the interview language mid-way (web language switch, agent changing language on a call)."""
     if language not in questionnaire.languages or language == state.language:
         return state
-    return state.with_changes(language=language, events=(*state.events, Event(now, "language", None, language)))
+    return state.with_changes(
+        language=language, events=(*state.events, Event(now, "language", None, language))
+    )
 
 
 def set_channel(state: InterviewState, channel: str, *, now: float) -> InterviewState:
@@ -293,7 +309,9 @@ def complete(questionnaire: Questionnaire, state: InterviewState, *, now: float)
     missing = unanswered_required(questionnaire, state, now=now)
     if missing:
         raise InterviewNotFinished(f"required questions unanswered: {', '.join(missing)}")
-    return state.with_changes(completed=True, completed_at=now, events=(*state.events, Event(now, "completed")))
+    return state.with_changes(
+        completed=True, completed_at=now, events=(*state.events, Event(now, "completed"))
+    )
 
 
 def on_path(questionnaire: Questionnaire, state: InterviewState, *, now: float | None = None) -> list[str]:
@@ -307,7 +325,9 @@ def on_path(questionnaire: Questionnaire, state: InterviewState, *, now: float |
     ]
 
 
-def unanswered_required(questionnaire: Questionnaire, state: InterviewState, *, now: float | None = None) -> list[str]:
+def unanswered_required(
+    questionnaire: Questionnaire, state: InterviewState, *, now: float | None = None
+) -> list[str]:
     """Return required questions on the path that have no answer."""
     plan = plan_for(questionnaire)
     return [

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from questionnaires import logic
-from questionnaires.definition import Page, Question, QuestionType, Questionnaire
+from questionnaires.definition import Page, Question, Questionnaire, QuestionType
 
 Compiled = Callable[[logic.Env], object]
 
@@ -84,7 +84,9 @@ def _build(questionnaire: Questionnaire) -> Plan:
                 compiled, question_refs = _compile(question.show_if, where + ".show_if")
                 conditions.append(compiled)
                 refs |= question_refs
-            constraint = _compile(question.constraint, where + ".constraint")[0] if question.constraint else None
+            constraint = (
+                _compile(question.constraint, where + ".constraint")[0] if question.constraint else None
+            )
             calculation = None
             if question.type is QuestionType.CALCULATE and question.calculation:
                 calculation, calc_refs = _compile(question.calculation, where + ".calculation")
@@ -106,7 +108,9 @@ def _build(questionnaire: Questionnaire) -> Plan:
                     askable=is_askable,
                 )
             )
-    alerts = tuple((a.id, _compile(a.when, f"alerts[{i}].when")[0]) for i, a in enumerate(questionnaire.alerts))
+    alerts = tuple(
+        (a.id, _compile(a.when, f"alerts[{i}].when")[0]) for i, a in enumerate(questionnaire.alerts)
+    )
     return Plan(
         items=tuple(items),
         by_id={item.question.id: item for item in items},

@@ -16,8 +16,8 @@ from questionnaires.definition import (
     CHOICE_TYPES,
     Option,
     Question,
-    QuestionType,
     Questionnaire,
+    QuestionType,
     Text,
     localize,
 )
@@ -65,7 +65,8 @@ class Renderer:
             codes = value if isinstance(value, tuple) else (value,)
             labels = {o.code: o.label for o in question.options}
             words = [
-                self.state.other_texts.get(qid, "") if question.other and c == question.other.code
+                self.state.other_texts.get(qid, "")
+                if question.other and c == question.other.code
                 else localize(labels.get(c, c), self.language, self.fallback)
                 for c in codes
             ]
@@ -86,8 +87,10 @@ class Renderer:
     def choices(self, question: Question) -> tuple[ChoiceView, ...]:
         """Return the answer choices of ``question`` with their keys for SMS and IVR."""
         if question.type in CHOICE_TYPES or (question.type is QuestionType.MATRIX and question.options):
-            options = question.options if question.type is QuestionType.MATRIX else self.ordered(
-                question, question.options
+            options = (
+                question.options
+                if question.type is QuestionType.MATRIX
+                else self.ordered(question, question.options)
             )
             return tuple(
                 ChoiceView(o.code, self.text(o.label), str(i), o.exclusive) for i, o in enumerate(options, 1)
@@ -124,7 +127,11 @@ class Renderer:
             for i, s in enumerate(question.special_for(state.channel))
         )
         scale = question.scale
-        low, high = scale_bounds(question) if question.type in (QuestionType.RATING, QuestionType.NPS) else (None, None)
+        low, high = (
+            scale_bounds(question)
+            if question.type in (QuestionType.RATING, QuestionType.NPS)
+            else (None, None)
+        )
         if question.type is QuestionType.MATRIX and not question.options:
             low, high = scale_bounds(question)
         items = self.ordered(question, question.items)

@@ -43,7 +43,7 @@ class Event:
 
     at: float
     kind: str
-    """``shown``, ``answered``, ``changed``, ``invalid``, ``back``, ``cleared``, ``language``, ``completed``."""
+    """One of ``shown answered changed invalid back cleared language channel completed``."""
     question: str | None = None
     detail: str | None = None
 
@@ -200,7 +200,7 @@ class Step:
     """Share of the questionnaire behind the respondent, 0.0 to 1.0."""
     can_go_back: bool = False
     key: str = ""
-    """Identifies the step (cursor and question ids); a repeated submission of the same step has the same key."""
+    """Identifies the step (cursor and question ids): a resubmitted step has the same key."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,8 @@ from questionnaires.definition import (
     CHOICE_TYPES,
     NON_ANSWERED_TYPES,
     Question,
-    QuestionType,
     Questionnaire,
+    QuestionType,
     Text,
     parse_definition,
 )
@@ -71,10 +71,15 @@ def validate(definition: Questionnaire | Mapping[str, Any] | Any) -> list[Proble
 def _structural(error: Mapping[str, Any]) -> Problem:
     path = ""
     for part in error.get("loc", ()):
+        name = str(part)
         if isinstance(part, int):
             path += f"[{part}]"
-        elif not str(part).startswith(("function-", "union[", "str", "dict[")):
-            path += f".{part}" if path else str(part)
+        elif name.startswith(("function-", "union[", "dict[")) or name in ("str", "int", "float", "bool"):
+            continue  # pydantic's names for union branches, not part of the document
+        elif not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+            path += f"[{name!r}]"
+        else:
+            path += f".{name}" if path else name
     return Problem(path, str(error.get("msg", "invalid value")))
 
 
@@ -104,7 +109,9 @@ class _Checker:
         self.types: dict[str, logic.ValueType] = {}
         self.codes: dict[str, frozenset[str]] = {}
         self.items: dict[str, frozenset[str]] = {}
-        self.contact_fields = frozenset(questionnaire.contact_fields) if questionnaire.contact_fields is not None else None
+        self.contact_fields = (
+            frozenset(questionnaire.contact_fields) if questionnaire.contact_fields is not None else None
+        )
 
     def error(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -131,7 +138,9 @@ class _Checker:
             if alert.id in seen_alerts:
                 self.error(f"alerts[{a_index}].id", f"duplicate alert id '{alert.id}'")
             seen_alerts.add(alert.id)
-            self._expression(f"alerts[{a_index}].when", alert.when, before=len(self.position) + 1, expect_bool=True)
+            self._expression(
+                f"alerts[{a_index}].when", alert.when, before=len(self.position) + 1, expect_bool=True
+            )
         return self.problems
 
     def _languages(self) -> None:
@@ -139,7 +148,9 @@ class _Checker:
             self.error("languages", "declare at least one language, e.g. [en, zh-Hans]")
         for i, language in enumerate(self.q.languages):
             if not LANGUAGE_TAG.match(language):
-                self.error(f"languages[{i}]", f"'{language}' is not a language tag such as en, zh-Hans or zh-Hant")
+                self.error(
+                    f"languages[{i}]", f"'{language}' is not a language tag such as en, zh-Hans or zh-Hant"
+                )
         if len(set(self.q.languages)) != len(self.q.languages):
             self.error("languages", "a language is declared twice")
 
@@ -151,7 +162,9 @@ class _Checker:
             page_ids.add(page.id)
             for q_index, question in enumerate(page.questions):
                 if question.id in self.position:
-                    self.error(f"pages[{p_index}].questions[{q_index}].id", f"duplicate question id '{question.id}'")
+                    self.error(
+                        f"pages[{p_index}].questions[{q_index}].id", f"duplicate question id '{question.id}'"
+                    )
                     continue
                 self.position[question.id] = len(self.position)
                 self.types[question.id] = value_type(question)
@@ -203,7 +216,9 @@ class _Checker:
                     continue
                 field = name.removeprefix("contact.")
                 if self.contact_fields is not None and field not in self.contact_fields:
-                    self.error(path, f"unknown contact field '{field}' in {{{name}}}; declare it in contact_fields")
+                    self.error(
+                        path, f"unknown contact field '{field}' in {{{name}}}; declare it in contact_fields"
+                    )
 
     def _reference(self, path: str, qid: str, before: int, *, what: str) -> None:
         position = self.position.get(qid)
@@ -239,9 +254,14 @@ class _Checker:
             self.error(path, message)
         for qid in sorted(logic.references(expr)):
             if qid == own_id:
-                self.error(path, f"refers to its own question '{qid}': use 'value' for the answer being checked")
+                self.error(
+                    path, f"refers to its own question '{qid}': use 'value' for the answer being checked"
+                )
             elif qid in self.position and self.position[qid] >= before:
-                self.error(path, f"refers to question '{qid}', which comes later; conditions may only use earlier answers")
+                self.error(
+                    path,
+                    f"refers to question '{qid}', which comes later; conditions may only use earlier answers",
+                )
         for qid, code in logic.compared_codes(expr):
             if qid in self.codes and code not in self.codes[qid]:
                 self.error(path, f"question '{qid}' has no option '{code}', so this comparison is never true")
@@ -272,7 +292,9 @@ class _Checker:
             if not question.calculation:
                 self.error(f"{path}.calculation", "a calculate item needs a calculation expression")
             else:
-                self._expression(f"{path}.calculation", question.calculation, before=position, expect_bool=False)
+                self._expression(
+                    f"{path}.calculation", question.calculation, before=position, expect_bool=False
+                )
         elif question.calculation:
             self.error(f"{path}.calculation", "only calculate items have a calculation")
         _TypeRules(self, path, question).run()
@@ -281,19 +303,35 @@ class _Checker:
     def _variants(self, path: str, question: Question) -> None:
         variants = question.variants
         if variants.sms is not None:
-            texts = [variants.sms.text] if isinstance(variants.sms.text, str) else list(variants.sms.text.values())
+            texts = (
+                [variants.sms.text]
+                if isinstance(variants.sms.text, str)
+                else list(variants.sms.text.values())
+            )
             for text in texts:
                 limit, encoding = sms_segment_limit(text)
                 if sms_length(text) > limit:
                     self.warn(
                         f"{path}.variants.sms.text",
-                        f"{sms_length(text)} characters in {encoding}: over one SMS segment of {limit}; shorten it",
+                        f"{sms_length(text)} characters in {encoding}: "
+                        f"over one SMS segment of {limit}; shorten it",
                     )
         if variants.ivr is not None:
-            texts = [variants.ivr.prompt] if isinstance(variants.ivr.prompt, str) else list(variants.ivr.prompt.values())
+            texts = (
+                [variants.ivr.prompt]
+                if isinstance(variants.ivr.prompt, str)
+                else list(variants.ivr.prompt.values())
+            )
             if any(ivr_prompt_too_long(text) for text in texts):
-                self.warn(f"{path}.variants.ivr.prompt", "the spoken prompt is too long for a phone call (over ~40 s)")
-        if question.type in CHOICE_TYPES and len(question.option_codes()) > MAX_IVR_KEYS and variants.ivr is not None:
+                self.warn(
+                    f"{path}.variants.ivr.prompt",
+                    "the spoken prompt is too long for a phone call (over ~40 s)",
+                )
+        if (
+            question.type in CHOICE_TYPES
+            and len(question.option_codes()) > MAX_IVR_KEYS
+            and variants.ivr is not None
+        ):
             self.warn(f"{path}.options", f"more than {MAX_IVR_KEYS} options cannot each have a phone key")
 
 
@@ -312,13 +350,19 @@ class _TypeRules:
         elif q.options and kind is not QuestionType.MATRIX:
             self.c.error(f"{self.path}.options", f"a {kind.value} question takes no options")
         if q.other is not None and kind not in CHOICE_TYPES:
-            self.c.error(f"{self.path}.other", "only choice questions can have an 'Other (please specify)' option")
+            self.c.error(
+                f"{self.path}.other", "only choice questions can have an 'Other (please specify)' option"
+            )
         if q.special and kind in NON_ANSWERED_TYPES:
-            self.c.error(f"{self.path}.special", f"a {kind.value} item takes no answer, so no special answers")
+            self.c.error(
+                f"{self.path}.special", f"a {kind.value} item takes no answer, so no special answers"
+            )
         if q.randomize and kind not in CHOICE_TYPES and kind is not QuestionType.MATRIX:
             self.c.warn(f"{self.path}.randomize", "only choice and matrix questions can be randomised")
         if q.required and kind in NON_ANSWERED_TYPES:
-            self.c.warn(f"{self.path}.required", f"a {kind.value} item takes no answer, so it cannot be required")
+            self.c.warn(
+                f"{self.path}.required", f"a {kind.value} item takes no answer, so it cannot be required"
+            )
         if kind is QuestionType.MATRIX:
             self._matrix()
         if q.scale is not None and q.scale.labels:
@@ -351,14 +395,21 @@ class _TypeRules:
                 self.c.error(f"{self.path}.options[{i}].code", f"duplicate option code '{option.code}'")
             seen.add(option.code)
         if q.other is not None and q.other.code in seen:
-            self.c.error(f"{self.path}.other.code", f"the 'Other' code '{q.other.code}' is also an option code")
+            self.c.error(
+                f"{self.path}.other.code", f"the 'Other' code '{q.other.code}' is also an option code"
+            )
         count = len(q.option_codes())
-        if q.type is QuestionType.SINGLE_CHOICE and (q.min_selected is not None or q.max_selected is not None):
+        if q.type is QuestionType.SINGLE_CHOICE and (
+            q.min_selected is not None or q.max_selected is not None
+        ):
             self.c.warn(f"{self.path}.max_selected", "selection counts apply to multiple choice only")
         if q.min_selected is not None and q.max_selected is not None and q.min_selected > q.max_selected:
             self.c.error(f"{self.path}.min_selected", "min_selected is greater than max_selected")
         if q.min_selected is not None and q.min_selected > count:
-            self.c.error(f"{self.path}.min_selected", f"asks for {q.min_selected} selections but there are {count} options")
+            self.c.error(
+                f"{self.path}.min_selected",
+                f"asks for {q.min_selected} selections but there are {count} options",
+            )
 
     def _matrix(self) -> None:
         q = self.q

@@ -74,7 +74,9 @@ def test_piping_of_contact_attributes_and_earlier_answers_in_the_interview_langu
         ({"sat": Reply(special="refused")}, "special_not_offered", "en", "not available"),
     ],
 )
-def test_invalid_first_page_answers_are_rejected_in_the_respondents_language(rich, reply, code, language, message_part):
+def test_invalid_first_page_answers_are_rejected_in_the_respondents_language(
+    rich, reply, code, language, message_part
+):
     state = begin(rich, language=language)
     result = engine.answer(rich, state, reply, now=T0 + 1)
     assert not result.accepted
@@ -101,7 +103,9 @@ def test_multiple_choice_rules(rich, why, code):
 
 
 def test_other_please_specify_is_stored_with_its_text(rich):
-    state = walk(rich, begin(rich), {"sat": "2"}, {"why": Reply(value=["other"], other_text=" Parking "), "nps": "4"})
+    state = walk(
+        rich, begin(rich), {"sat": "2"}, {"why": Reply(value=["other"], other_text=" Parking "), "nps": "4"}
+    )
     assert state.answers["why"] == ("other",)
     assert state.other_texts["why"] == "Parking"
     assert engine.final_answers(rich, state)["why_other"] == "Parking"
@@ -176,7 +180,9 @@ def test_page_condition_on_contact_attribute(rich):
 
 
 def test_complete_flow_status_and_final_answers(rich):
-    state = walk(rich, begin(rich), {"sat": "5"}, {"nps": "10"}, {"age": "30", "follow": "yes"}, {"when": "2026-02-01"})
+    state = walk(
+        rich, begin(rich), {"sat": "5"}, {"nps": "10"}, {"age": "30", "follow": "yes"}, {"when": "2026-02-01"}
+    )
     assert engine.next_step(rich, state).done
     state = engine.complete(rich, state, now=T0 + 40)
     assert engine.interview_status(rich, state) is InterviewStatus.COMPLETE

@@ -1,0 +1,1 @@
+"""Questionnaire design: drafts, published versions, the builder and definition editor, templates."""

@@ -1,0 +1,1 @@
+"""Surveys (fielding projects), their cases and personal links, and the interviews they produce."""
