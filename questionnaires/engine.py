@@ -243,6 +243,10 @@ def _jsonable(value: Any) -> Any:
 
 def _clear_hidden(plan: Plan, state: InterviewState, now: float) -> InterviewState:
     """Drop answers to questions that the current answers hide (after a back-step and a change)."""
+    # Conditions only use earlier answers, so a change can hide only questions after the step;
+    # walking forward for the first time, none of those has an answer yet.
+    if not any(plan.by_id[qid].index >= state.cursor for qid in (*state.answers, *state.specials)):
+        return state
     answers, specials, others = dict(state.answers), dict(state.specials), dict(state.other_texts)
     env = AnswerEnv(plan, answers, specials, state.context, _today(now))
     cleared: list[Event] = []
@@ -261,10 +265,13 @@ def _clear_hidden(plan: Plan, state: InterviewState, now: float) -> InterviewSta
 
 
 def _mark_shown(questionnaire: Questionnaire, state: InterviewState, now: float) -> InterviewState:
-    step = next_step(questionnaire, state, now=now)
-    if step.done:
+    plan = plan_for(questionnaire)
+    if state.completed:
         return state
-    shown = tuple(Event(now, "shown", view.id) for view in step.questions)
+    indices = _step_indices(plan, state, _env(plan, state, now))
+    if not indices:
+        return state
+    shown = tuple(Event(now, "shown", plan.items[i].question.id) for i in indices)
     return state.with_changes(events=state.events + shown)
 
 

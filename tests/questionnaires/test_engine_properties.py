@@ -91,7 +91,7 @@ def _valid_value(draw: st.DrawFn, view) -> object:
         return draw(st.lists(st.sampled_from(codes), min_size=1, max_size=limit, unique=True))
     if kind == "numeric":
         return str(draw(st.integers(0, 10)))
-    return draw(st.text(alphabet="abc ", min_size=1, max_size=5))
+    return draw(st.text(alphabet="abc", min_size=1, max_size=5))
 
 
 def _any_value(draw: st.DrawFn, view) -> object:
