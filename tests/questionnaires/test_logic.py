@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -612,17 +611,6 @@ def test_unchecked_expressions_evaluate_to_null_instead_of_raising() -> None:
     texts = "a + 1|a = 1|a < 1|b = [1, [2]]|c.x > 0|c > 1|d + 1|d > 1|e + 1.5|e / 3|string(e)|round(e, -2)"
     for text in (texts + "|e > 1.5|length(e)|selected(b, 1)|a in [1]|-a").split("|"):
         evaluate(parse(text), odd)
-
-
-def test_a_typical_condition_evaluates_in_microseconds() -> None:
-    compiled = compile_expr(parse("sat <= 3 and selected(why, 'quality') or q1 in ['a', 'b']"))
-    env = FakeEnv({"sat": 2, "why": ("price", "quality"), "q1": "c"})
-    rounds = 20_000
-    start = time.perf_counter()
-    for _ in range(rounds):
-        compiled(env)
-    per_call = (time.perf_counter() - start) / rounds
-    assert per_call < 20e-6  # typically about 1 µs; generous for slow CI machines
 
 
 # --- static checks ---------------------------------------------------------------------------------
