@@ -42,11 +42,12 @@ message that says what to change.
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from survey_app.sampling.design import inputs as checks
+from survey_app.sampling.design.optimum import AllocationError, lambda_clip, round_hamilton
 
 __all__ = [
     "ALGORITHM_VERSION",
@@ -64,15 +65,6 @@ ALGORITHM_VERSION = "allocate/1: lambda-clip KKT + Hamilton largest remainder (t
 
 #: The allocation methods :func:`allocate` knows.
 METHODS = ("equal", "proportional", "neyman", "optimal", "power", "fixed")
-
-# Real values this close to a whole number are treated as that whole number before rounding, and
-# fractional parts are compared to this many decimals (so float noise never decides a tie).
-_SNAP = 1e-9
-_TIE_DECIMALS = 9
-
-
-class AllocationError(ValueError):
-    """An allocation request that cannot be met; the message says what to change."""
 
 
 @dataclass(frozen=True)
@@ -234,135 +226,6 @@ def _jsonable(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------------
-# The two numeric building blocks (usable on their own from a notebook)
-# --------------------------------------------------------------------------------------------------
-
-
-def lambda_clip(
-    measures: Sequence[float], n: float, lower: Sequence[float], upper: Sequence[float]
-) -> tuple[list[float], float]:
-    """Exact solution of ``min sum A_h^2/n_h`` s.t. ``sum n_h = n``, ``lower_h <= n_h <= upper_h``.
-
-    The optimum is ``n_h = clip(lambda * A_h, lower_h, upper_h)`` (KKT).  ``g(lambda) = sum_h clip(...)`` is
-    continuous, piecewise linear and non-decreasing with breakpoints ``lower_h/A_h`` and
-    ``upper_h/A_h``; the breakpoints are sorted, the segment where ``g`` reaches ``n`` is found by a
-    sweep, and ``lambda`` is solved on that segment in closed form:
-    ``lambda = (n - sum_fixed n_h) / sum_free A_h``.  Strata with ``A_h = 0`` stay at their lower bound.
-
-    Args:
-        measures: allocation measures ``A_h >= 0`` (see the module docstring).
-        n: the total to allocate; ``sum lower <= n <= sum upper`` over strata with ``A_h > 0`` (plus
-            ``sum lower`` of the others).
-        lower: lower bounds ``m_h >= 0``.
-        upper: upper bounds ``M_h >= m_h``.
-
-    Returns:
-        ``(n_h list, lambda)``; ``lambda`` is 0 when ``n`` equals the sum of the lower bounds.
-
-    Raises:
-        AllocationError: if the bounds make ``n`` unreachable or the inputs are malformed.
-    """
-    a = [float(x) for x in measures]
-    lo = [float(x) for x in lower]
-    up = [float(x) for x in upper]
-    if not len(a) == len(lo) == len(up):
-        raise AllocationError("measures, lower and upper must have the same length")
-    for h, (ah, mh, big_mh) in enumerate(zip(a, lo, up, strict=True)):
-        if not (math.isfinite(ah) and ah >= 0):
-            raise AllocationError(f"allocation measure #{h} is {ah}; measures must be finite and >= 0")
-        if not (math.isfinite(mh) and math.isfinite(big_mh) and 0 <= mh <= big_mh):
-            raise AllocationError(f"bounds #{h} are [{mh}, {big_mh}]; need 0 <= lower <= upper")
-    floor_total = math.fsum(lo)
-    reachable = math.fsum(up[h] if a[h] > 0 else lo[h] for h in range(len(a)))
-    tol = _SNAP * max(1.0, abs(n))
-    if n < floor_total - tol:
-        raise AllocationError(f"the lower bounds add up to {floor_total:g}, more than n = {n:g}")
-    if n > reachable + tol:
-        raise AllocationError(f"n = {n:g} is more than the bounds allow ({reachable:g})")
-    if n <= floor_total:
-        return list(lo), 0.0
-
-    # Sweep the sorted breakpoints with running constant + slope of g.
-    events: list[tuple[float, int, int]] = []
-    for h, ah in enumerate(a):
-        if ah > 0:
-            events.append((lo[h] / ah, 0, h))
-            events.append((up[h] / ah, 1, h))
-    events.sort()
-    const, slope = floor_total, 0.0
-    previous = 0.0
-    segment: tuple[float, float] | None = None
-    i = 0
-    while i < len(events):
-        point = events[i][0]
-        if const + slope * point >= n:
-            segment = (previous, point)
-            break
-        while i < len(events) and events[i][0] == point:
-            _, kind, h = events[i]
-            if kind == 0:  # h becomes free: m_h -> A_h * lambda
-                slope += a[h]
-                const -= lo[h]
-            else:  # h reaches its upper bound: A_h * lambda -> M_h
-                slope -= a[h]
-                const += up[h]
-            i += 1
-        previous = point
-    if segment is None:  # n equals the reachable maximum (up to rounding)
-        lam = events[-1][0]
-    else:
-        # Recompute on the segment from scratch (free set at its midpoint) instead of trusting the
-        # running sums, which can accumulate rounding.
-        mid = 0.5 * (segment[0] + segment[1])
-        fixed_total, free_measure = 0.0, 0.0
-        for h, ah in enumerate(a):
-            if ah > 0 and lo[h] / ah < mid < up[h] / ah:
-                free_measure += ah
-            else:
-                fixed_total += min(max(mid * ah, lo[h]), up[h])
-        lam = (n - fixed_total) / free_measure if free_measure > 0 else segment[1]
-    values = [min(max(lam * ah, mh), big_mh) for ah, mh, big_mh in zip(a, lo, up, strict=True)]
-    return values, lam
-
-
-def round_hamilton(values: Sequence[float], total: int, upper: Sequence[int] | None = None) -> list[int]:
-    """Round reals to integers adding up to ``total`` (Hamilton / largest remainder).
-
-    Each value gets its floor; the ``total - sum floor`` leftover units go one each to the values with
-    the largest fractional parts.  Fractional parts are compared to 9 decimals and **ties go to the
-    earlier position** (stratum order).  Values within 1e-9 of a whole number are that whole number
-    (so a stratum pinned at an integer bound keeps it), and a value never rounds up past ``upper``.
-
-    Args:
-        values: the real-valued allocation, ``sum(values) == total`` up to rounding error.
-        total: the integer total the result must add up to.
-        upper: optional integer upper bounds (``values[h] <= upper[h]``).
-
-    Returns:
-        the integer allocation.
-
-    Raises:
-        AllocationError: if the values do not add up to ``total`` (so no rounding can fix them).
-    """
-    snapped = []
-    for v in values:
-        r = round(v)
-        snapped.append(float(r) if abs(v - r) <= _SNAP * max(1.0, abs(v)) else float(v))
-    floors = [math.floor(v) for v in snapped]
-    leftover = total - sum(floors)
-    fractions = [v - f for v, f in zip(snapped, floors, strict=True)]
-    candidates = [
-        h for h, frac in enumerate(fractions) if frac > 0 and (upper is None or floors[h] + 1 <= upper[h])
-    ]
-    candidates.sort(key=lambda h: (-round(fractions[h], _TIE_DECIMALS), h))
-    if leftover < 0 or leftover > len(candidates):
-        raise AllocationError(f"values add up to {math.fsum(values):g}, which cannot be rounded to {total}")
-    for h in candidates[:leftover]:
-        floors[h] += 1
-    return floors
-
-
-# --------------------------------------------------------------------------------------------------
 # allocate()
 # --------------------------------------------------------------------------------------------------
 
@@ -413,27 +276,27 @@ def allocate(
     """
     if method not in METHODS:
         raise AllocationError(f"unknown allocation method {method!r}; use one of {', '.join(METHODS)}")
-    names, sizes = _check_population(population)
-    _check_unused(method, stddev=stddev, cost=cost, fixed=fixed)
+    names, sizes = checks.check_population(population)
+    checks.check_unused(method, stddev=stddev, cost=cost, fixed=fixed)
 
-    lower, upper = _bounds(names, sizes, min_n, max_n)
+    lower, upper = checks.bounds(names, sizes, min_n, max_n)
     multiplier: float | None
     if method == "fixed":
-        targets = _check_fixed(names, sizes, fixed, n, lower, upper)
+        targets = checks.check_fixed(names, sizes, fixed, n, lower, upper)
         total = sum(targets)
         reals = [float(t) for t in targets]
         multiplier = None
     else:
-        total = _check_n(n)
-        measures = _measures(method, names, sizes, stddev, cost, power)
-        _check_feasible(names, measures, total, lower, upper, method)
+        total = checks.check_n(n)
+        measures = checks.measures(method, names, sizes, stddev, cost, power)
+        checks.check_feasible(names, measures, total, lower, upper, method)
         reals, multiplier = lambda_clip(measures, total, lower, upper)
         targets = round_hamilton(reals, total, upper)
 
-    rates = _response_rates(names, response_rate)
+    rates = checks.response_rates(names, response_rate)
     rows = []
     for h, name in enumerate(names):
-        issued = _issued(targets[h], rates[h], sizes[h])
+        issued = checks.issued(targets[h], rates[h], sizes[h])
         big_n = sizes[h]
         rows.append(
             StratumAllocation(
@@ -451,7 +314,7 @@ def allocate(
         )
     inputs: dict[str, Any] = {
         "population": dict(zip(names, sizes, strict=True)),
-        "n": None if n is None else _whole(n),
+        "n": None if n is None else checks.whole(n),
         "stddev": None if stddev is None else {k: float(v) for k, v in stddev.items()},
         "cost": None if cost is None else {k: float(v) for k, v in cost.items()},
         "power": float(power),
@@ -474,294 +337,3 @@ def allocate(
 # --------------------------------------------------------------------------------------------------
 # validation helpers
 # --------------------------------------------------------------------------------------------------
-
-
-def _whole(value: object) -> int | None:
-    """``value`` as an int if it is a whole number (not a bool), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
-def _real(value: object) -> float | None:
-    """``value`` as a finite float, else None (missing, NaN, not a number)."""
-    if value is None or isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None
-    f = float(value)
-    return f if math.isfinite(f) else None
-
-
-def _check_population(population: Mapping[str, int]) -> tuple[list[str], list[int]]:
-    if not isinstance(population, Mapping) or not population:
-        raise AllocationError("population must be a non-empty mapping of stratum -> frame size N_h")
-    names: list[str] = []
-    sizes: list[int] = []
-    for name, value in population.items():
-        size = _whole(value)
-        if size is None or size < 0:
-            raise AllocationError(
-                f"stratum {name!r} has population {value!r}; N_h must be a whole number >= 0"
-            )
-        names.append(name)
-        sizes.append(size)
-    return names, sizes
-
-
-def _check_unused(
-    method: str,
-    *,
-    stddev: Mapping[str, float] | None,
-    cost: Mapping[str, float] | None,
-    fixed: Mapping[str, int] | None,
-) -> None:
-    if stddev is not None and method not in ("neyman", "optimal"):
-        raise AllocationError(
-            f"stddev is only used by the neyman and optimal methods, not {method!r}; "
-            "drop it or use method='neyman'"
-        )
-    if cost is not None and method != "optimal":
-        raise AllocationError(
-            f"cost is only used by the optimal method, not {method!r}; drop it or use method='optimal'"
-        )
-    if fixed is not None and method != "fixed":
-        raise AllocationError(
-            f"fixed sample sizes are only used by method='fixed', not {method!r}; drop them or "
-            "use method='fixed'"
-        )
-
-
-def _check_keys(what: str, given: Mapping[str, Any], names: list[str]) -> None:
-    known = set(names)
-    unknown = [k for k in given if k not in known]
-    if unknown:
-        listed = ", ".join(repr(k) for k in unknown)
-        raise AllocationError(f"{what} names strata that are not in the population: {listed}")
-
-
-def _check_n(n: int | None) -> int:
-    total = _whole(n)
-    if total is None or total <= 0:
-        raise AllocationError(f"n must be a whole number > 0; got {n!r}")
-    return total
-
-
-def _bounds(
-    names: list[str], sizes: list[int], min_n: int | Mapping[str, int], max_n: Mapping[str, int] | None
-) -> tuple[list[int], list[int]]:
-    upper = list(sizes)
-    if max_n is not None:
-        _check_keys("max_n", max_n, names)
-        for h, name in enumerate(names):
-            if name in max_n:
-                cap = _whole(max_n[name])
-                if cap is None or cap < 0:
-                    raise AllocationError(
-                        f"max_n for stratum {name!r} is {max_n[name]!r}; it must be a whole number >= 0"
-                    )
-                upper[h] = min(sizes[h], cap)
-    lower = [0] * len(names)
-    if isinstance(min_n, Mapping):
-        _check_keys("min_n", min_n, names)
-        for h, name in enumerate(names):
-            if name not in min_n:
-                continue
-            m = _whole(min_n[name])
-            if m is None or m < 0:
-                raise AllocationError(
-                    f"min_n for stratum {name!r} is {min_n[name]!r}; it must be a whole number >= 0"
-                )
-            if m > 0 and sizes[h] == 0:
-                raise AllocationError(
-                    f"stratum {name!r} is empty (N_h = 0) but min_n asks for {m}; remove the stratum "
-                    "or set its minimum to 0"
-                )
-            if m > sizes[h]:
-                raise AllocationError(
-                    f"min_n for stratum {name!r} is {m} but its frame has only N_h = {sizes[h]} units; "
-                    f"lower it to at most {sizes[h]}"
-                )
-            lower[h] = m
-    else:
-        m = _whole(min_n)
-        if m is None or m < 0:
-            raise AllocationError(f"min_n must be a whole number >= 0; got {min_n!r}")
-        if m > 0:
-            empty = [name for name, size in zip(names, sizes, strict=True) if size == 0]
-            if empty:
-                listed = ", ".join(repr(e) for e in empty)
-                raise AllocationError(
-                    f"stratum {listed} is empty (N_h = 0) but a minimum of {m} per stratum was asked; "
-                    "remove empty strata from the population or give min_n per stratum"
-                )
-        lower = [min(m, size) for size in sizes]
-    for h, name in enumerate(names):
-        if lower[h] > upper[h]:
-            raise AllocationError(
-                f"stratum {name!r} has minimum {lower[h]} but maximum {upper[h]} "
-                f"(min(N_h, max_n)); raise max_n or lower min_n for it"
-            )
-    return lower, upper
-
-
-def _measures(
-    method: str,
-    names: list[str],
-    sizes: list[int],
-    stddev: Mapping[str, float] | None,
-    cost: Mapping[str, float] | None,
-    power: float,
-) -> list[float]:
-    if method == "equal":
-        return [1.0] * len(names)
-    if method == "proportional":
-        return [float(size) for size in sizes]
-    if method == "power":
-        a = _real(power)
-        if a is None or not 0 <= a <= 1:
-            raise AllocationError(f"power must be between 0 and 1 (0.5 = square root); got {power!r}")
-        return [float(size) ** a if size > 0 else 0.0 for size in sizes]
-    # neyman / optimal
-    if stddev is None:
-        raise AllocationError(
-            f"method {method!r} needs stddev: give S_h for every stratum or use proportional"
-        )
-    _check_keys("stddev", stddev, names)
-    sds: list[float] = []
-    for name in names:
-        s = _real(stddev.get(name))
-        if s is None:
-            raise AllocationError(
-                f"stratum {name!r} has no standard deviation; give S_h for every stratum or use proportional"
-            )
-        if s < 0:
-            raise AllocationError(
-                f"stratum {name!r} has a negative standard deviation ({s:g}); give S_h >= 0 for every stratum"
-            )
-        sds.append(s)
-    measures = [size * s for size, s in zip(sizes, sds, strict=True)]
-    if method == "neyman":
-        return measures
-    if cost is None:
-        raise AllocationError("method 'optimal' needs cost: give c_h > 0 for every stratum or use neyman")
-    _check_keys("cost", cost, names)
-    out: list[float] = []
-    for name, measure in zip(names, measures, strict=True):
-        c = _real(cost.get(name))
-        if c is None:
-            raise AllocationError(
-                f"stratum {name!r} has no cost; give c_h > 0 for every stratum or use neyman"
-            )
-        if c <= 0:
-            raise AllocationError(
-                f"stratum {name!r} has cost {c:g}; costs per completed interview must be > 0"
-            )
-        out.append(measure / math.sqrt(c))
-    return out
-
-
-def _check_feasible(
-    names: list[str], measures: list[float], n: int, lower: list[int], upper: list[int], method: str
-) -> None:
-    floor_total = sum(lower)
-    if floor_total > n:
-        raise AllocationError(
-            f"the minimums add up to {floor_total} but n = {n}; raise n to at least {floor_total} "
-            "or lower min_n"
-        )
-    capacity = sum(upper)
-    if n > capacity:
-        raise AllocationError(
-            f"n = {n} is more than the frame can give (sum of min(N_h, max_n) = {capacity}); "
-            "lower n or raise max_n"
-        )
-    reachable = sum(up if a > 0 else lo for a, lo, up in zip(measures, lower, upper, strict=True))
-    if n > reachable:
-        stuck = [
-            name for name, a, lo, up in zip(names, measures, lower, upper, strict=True) if a == 0 and up > lo
-        ]
-        listed = ", ".join(repr(s) for s in stuck)
-        raise AllocationError(
-            f"n = {n} cannot be reached with method {method!r}: strata {listed} have allocation measure 0 "
-            f"(S_h = 0) and get only their minimum, so at most {reachable} units can be allocated; "
-            "lower n, give those strata S_h > 0 or a minimum, or use proportional"
-        )
-
-
-def _check_fixed(
-    names: list[str],
-    sizes: list[int],
-    fixed: Mapping[str, int] | None,
-    n: int | None,
-    lower: list[int],
-    upper: list[int],
-) -> list[int]:
-    if fixed is None:
-        raise AllocationError("method 'fixed' needs fixed: give n_h for every stratum (0 to skip one)")
-    _check_keys("fixed", fixed, names)
-    targets: list[int] = []
-    for h, name in enumerate(names):
-        if name not in fixed:
-            raise AllocationError(
-                f"stratum {name!r} has no fixed sample size; give n_h for every stratum (0 to skip one)"
-            )
-        value = _whole(fixed[name])
-        if value is None or value < 0:
-            raise AllocationError(
-                f"fixed n_h for stratum {name!r} is {fixed[name]!r}; it must be a whole number >= 0"
-            )
-        if value > sizes[h]:
-            raise AllocationError(
-                f"fixed n_h = {value} for stratum {name!r} is larger than its frame (N_h = {sizes[h]}); "
-                f"lower it to at most {sizes[h]}"
-            )
-        if value < lower[h]:
-            raise AllocationError(
-                f"fixed n_h = {value} for stratum {name!r} is below its minimum {lower[h]}; "
-                "raise it or lower min_n"
-            )
-        if value > upper[h]:
-            raise AllocationError(
-                f"fixed n_h = {value} for stratum {name!r} is above its maximum {upper[h]}; "
-                "lower it or raise max_n"
-            )
-        targets.append(value)
-    total = sum(targets)
-    if total <= 0:
-        raise AllocationError("the fixed sample sizes add up to 0; n must be > 0")
-    if n is not None and _whole(n) != total:
-        raise AllocationError(
-            f"the fixed sample sizes add up to {total} but n = {n!r}; pass n={total} or n=None"
-        )
-    return targets
-
-
-def _response_rates(names: list[str], response_rate: Mapping[str, float] | float | None) -> list[float]:
-    if response_rate is None:
-        return [1.0] * len(names)
-    if isinstance(response_rate, Mapping):
-        _check_keys("response_rate", response_rate, names)
-        raw: list[object] = [response_rate.get(name) for name in names]
-    else:
-        raw = [response_rate] * len(names)
-    rates: list[float] = []
-    for name, value in zip(names, raw, strict=True):
-        rr = _real(value)
-        if rr is None:
-            raise AllocationError(
-                f"stratum {name!r} has no response rate; give one rate or a rate for every stratum"
-            )
-        if not 0 < rr <= 1:
-            raise AllocationError(f"response rate for stratum {name!r} is {rr:g}; it must be > 0 and <= 1")
-        rates.append(rr)
-    return rates
-
-
-def _issued(target: int, rate: float, size: int) -> int:
-    """``ceil(target / rate)`` capped at ``size`` (ratio rounded to 9 decimals first: 3/0.3 is 10)."""
-    if target == 0:
-        return 0
-    return min(size, math.ceil(round(target / rate, 9)))
