@@ -1,0 +1,241 @@
+"""Typed settings, read from environment variables and validated once at start-up.
+
+Every setting has exactly one name, the environment variable (``DATABASE_URL``, ``SECRET_KEY`` and
+``SURVEY_*``). ``create_app(config)`` accepts the same names as overrides, so tests and the CLI do
+not need a second vocabulary. A bad value stops the app with a message that names the variable and
+says what is expected, instead of a stack trace from deep inside SQLAlchemy or Werkzeug.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+#: The UI languages, as BCP 47 tags (the form questionnaires and respondents use), with their
+#: own names for the language switcher. Babel locale ids are the same with ``_`` (``zh_Hans``).
+LANGUAGES: dict[str, str] = {"en": "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文"}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_RANDOM_KEY_HOWTO = 'e.g. the output of: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a working configuration; the message says how to fix it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("Invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def normalize_language(value: str) -> str | None:
+    """Return the supported BCP 47 tag for ``value`` (``zh_hans`` -> ``zh-Hans``), else None."""
+    wanted = value.strip().replace("_", "-").lower()
+    for tag in LANGUAGES:
+        if tag.lower() == wanted:
+            return tag
+    return None
+
+
+def _whole_number(value: object, what: str, minimum: int) -> int:
+    text = str(value).strip()
+    try:
+        number = int(text)
+    except ValueError:
+        raise ValueError(f"must be a whole number of {what}, got {text!r}") from None
+    if number < minimum:
+        raise ValueError(f"must be at least {minimum} ({what}), got {number}")
+    return number
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"must be true or false (1/0, yes/no and on/off work too), got {value!r}")
+
+
+def normalize_database_url(value: str) -> str:
+    """Accept ``postgres://``, ``postgresql://`` and ``sqlite:///`` URLs; always use psycopg 3.
+
+    Hosting platforms hand out ``postgres://`` URLs, which SQLAlchemy no longer accepts, and a bare
+    ``postgresql://`` would pick psycopg2, which is not installed.
+    """
+    text = value.strip()
+    if text.startswith("postgres://"):
+        text = "postgresql://" + text[len("postgres://") :]
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise ValueError(
+            "must be a database URL such as postgresql://user:password@host:5432/dbname "
+            f"or sqlite:////absolute/path/survey.db, got {text!r}"
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend != "sqlite":
+        shown = url.render_as_string(hide_password=True)
+        raise ValueError(f"must be a PostgreSQL or SQLite URL, got {shown!r}")
+    return url.render_as_string(hide_password=False)
+
+
+class Settings(BaseModel):
+    """Start-up settings; field aliases are the environment variable names."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    secret_key: SecretStr | None = Field(default=None, alias="SECRET_KEY")
+    #: The address respondents and staff use; an https URL also makes cookies Secure.
+    public_base_url: str | None = Field(default=None, alias="SURVEY_PUBLIC_BASE_URL")
+    #: How many reverse proxies set X-Forwarded-* headers in front of the app (0: trust none).
+    proxy_fix_hops: int = Field(default=0, alias="SURVEY_PROXY_FIX_HOPS")
+    #: How long a sign-in lasts at most (counted from the last change to the session cookie); the
+    #: cookie also ends when the browser closes.
+    session_lifetime_minutes: int = Field(default=480, alias="SURVEY_SESSION_LIFETIME_MINUTES")
+    default_language: str = Field(default="en", alias="SURVEY_DEFAULT_LANGUAGE")
+    #: Where the SQLite file and the generated secret key live (default: Flask's instance folder).
+    instance_path: str | None = Field(default=None, alias="SURVEY_INSTANCE_PATH")
+    #: A single-machine demo: a missing SECRET_KEY is generated into the instance folder.
+    demo: bool = Field(default=False, alias="SURVEY_DEMO")
+    sql_echo: bool = Field(default=False, alias="SURVEY_SQL_ECHO")
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: object) -> str | None:
+        return normalize_database_url(str(value)) if value else None
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _secret_key(cls, value: object) -> object:
+        if value and len(str(value)) < 16:
+            raise ValueError(f"must be at least 16 random characters, {_RANDOM_KEY_HOWTO}")
+        return value or None
+
+    @field_validator("public_base_url", mode="before")
+    @classmethod
+    def _public_base_url(cls, value: object) -> str | None:
+        if not value:
+            return None
+        text = str(value).strip().rstrip("/")
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                f"must be an absolute http:// or https:// URL such as https://survey.example.org, "
+                f"got {value!r}"
+            )
+        return text
+
+    @field_validator("proxy_fix_hops", mode="before")
+    @classmethod
+    def _proxy_fix_hops(cls, value: object) -> int:
+        return _whole_number(value, "proxies in front of the app (0 when none)", 0)
+
+    @field_validator("session_lifetime_minutes", mode="before")
+    @classmethod
+    def _session_lifetime(cls, value: object) -> int:
+        return _whole_number(value, "minutes", 1)
+
+    @field_validator("default_language", mode="before")
+    @classmethod
+    def _default_language(cls, value: object) -> str:
+        tag = normalize_language(str(value))
+        if tag is None:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}, got {value!r}")
+        return tag
+
+    @field_validator("demo", "sql_echo", mode="before")
+    @classmethod
+    def _flags(cls, value: object) -> bool:
+        return _boolean(value)
+
+    @property
+    def uses_https(self) -> bool:
+        return bool(self.public_base_url and self.public_base_url.startswith("https://"))
+
+
+def _alias_names() -> set[str]:
+    return {field.alias for field in Settings.model_fields.values() if field.alias}
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build :class:`Settings` from ``environ`` (default ``os.environ``) updated by ``overrides``.
+
+    Empty environment variables count as unset, the way shells and ``.env`` files leave them.
+
+    :raises SettingsError: listing every invalid variable and what it should contain.
+    """
+    names = _alias_names()
+    source = os.environ if environ is None else environ
+    raw: dict[str, Any] = {k: v for k, v in source.items() if k in names and v != ""}
+    raw.update({k: v for k, v in (overrides or {}).items() if k in names and v is not None})
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise SettingsError([_describe(error) for error in exc.errors()]) from None
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    name = ".".join(str(part) for part in error["loc"])
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, ValueError):
+        return f"{name} {cause}"
+    return f"{name}: {error['msg']}, got {error.get('input')!r}"
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite file, always absolute so the working directory never matters."""
+    return URL.create("sqlite", database=str(path.resolve())).render_as_string()
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Read ``instance/secret_key``, creating it (mode 0600) with a random key on first use.
+
+    The key must survive restarts, or every restart would log everybody out; generating it into a
+    private file keeps the one-command demo working without anyone choosing a key.
+    """
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")  # created 0600
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            # link() fails if the file exists: when two workers start together exactly one key
+            # wins, and nobody ever reads a half-written file.
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    key = path.read_text().strip()
+    if len(key) < 16:
+        raise SettingsError([f"{path} must hold a secret key of at least 16 characters"])
+    return key
+
+
+def missing_secret_key_error() -> SettingsError:
+    """The error for a production start without SECRET_KEY."""
+    return SettingsError(
+        [
+            "SECRET_KEY is required (outside debug and testing): set it to a long random string, "
+            f"{_RANDOM_KEY_HOWTO}; for a single-machine demo set SURVEY_DEMO=1 to have one generated "
+            "into the instance folder"
+        ]
+    )

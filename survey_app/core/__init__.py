@@ -1,0 +1,5 @@
+"""The staff home page and the health check."""
+
+import logging
+
+log = logging.getLogger(__name__)

@@ -1,0 +1,10 @@
+"""Every table of the app, imported so ``SQLModel.metadata`` is complete.
+
+Alembic (``migrations/env.py``) and the tests import this module; a table whose models module is
+missing here would be invisible to ``survey db revision`` (``tests/survey_app/test_migrations.py``
+fails if any ``survey_app/**/models.py`` is left out). One line per module package.
+"""
+
+from survey_app.auth import models as auth_models
+
+__all__ = ["auth_models"]
