@@ -1,0 +1,313 @@
+"""The web page channel: a WTForms form built from a step, and form data read back into replies.
+
+The form only renders and carries data. It has no validators: every rule (required, ranges,
+lengths, selection counts) is checked by the engine, whose errors the page shows next to the
+questions. Inputs keep what the respondent typed (numbers and dates are plain strings), so a page
+shown again after an error holds exactly what was sent.
+
+CSRF protection belongs to the application: pass its CSRF-enabled base class (for example
+``flask_wtf.FlaskForm``) as ``base``; this module only knows ``wtforms.Form``.
+
+Field names are listed in :mod:`channels.fields`. Python attribute names are ``q0``, ``q0_other``,
+``q0_item1``... (question ids such as ``data`` or ``_x`` would clash with the Form API or be
+ignored by WTForms); templates go through :attr:`StepForm.layout` or the HTML names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from wtforms import (
+    Form,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput, RadioInput
+
+from channels.base import Inbound, Outbound, ParsedInbound, register
+from channels.fields import (
+    STEP_FIELD,
+    item_field,
+    other_field,
+    parse_fields,
+    special_field,
+    special_value,
+)
+from questionnaires.state import ChoiceView, QuestionView, Step
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionFields:
+    """Which form attributes belong to one question, for templates."""
+
+    question: QuestionView
+    kind: str
+    """``radio``, ``checkbox``, ``matrix``, ``number``, ``text``, ``textarea``, ``date`` or ``info``."""
+    field: str | None = None
+    other: str | None = None
+    special: str | None = None
+    items: tuple[tuple[ChoiceView, str], ...] = ()
+    """Matrix rows and the attribute of each row's radio group."""
+
+
+KINDS = {
+    "single_choice": "radio",
+    "rating": "radio",
+    "nps": "radio",
+    "yes_no": "radio",
+    "multiple_choice": "checkbox",
+    "matrix": "matrix",
+    "numeric": "number",
+    "text": "text",
+    "long_text": "textarea",
+    "date": "date",
+}
+
+
+class _FormData:
+    """A read-only multidict over ``Mapping[str, Sequence[str]]`` (what WTForms calls formdata)."""
+
+    def __init__(self, fields: Mapping[str, Sequence[str]]) -> None:
+        self._fields = {k: [v] if isinstance(v, str) else list(v) for k, v in fields.items()}
+
+    def getlist(self, name: str) -> list[str]:
+        return list(self._fields.get(name, []))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._fields
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+
+def _with_choice_attrs(widget: Any) -> Callable[..., Any]:
+    """Wrap a radio/checkbox widget so that each option renders its own attributes (``data-exclusive``)."""
+
+    def render(field: Any, **kwargs: Any) -> Any:
+        choice = getattr(field, "choice", None)
+        extra = dict(choice.render_kw) if choice is not None and choice.render_kw else {}
+        return widget(field, **{**extra, **kwargs})
+
+    return render
+
+
+RADIO_OPTION = _with_choice_attrs(RadioInput())
+CHECKBOX_OPTION = _with_choice_attrs(CheckboxInput())
+
+
+def _choices(question: QuestionView, with_specials: bool) -> list[Any]:
+    options = list(question.choices) + ([question.other] if question.other else [])
+    choices = [
+        SelectChoice(c.code, c.label, {"data-exclusive": "true"} if c.exclusive else {}) for c in options
+    ]
+    if with_specials:
+        choices += [
+            SelectChoice(special_value(s.code), s.label, {"data-special": "true"}) for s in question.special
+        ]
+    return choices
+
+
+def _checkboxes(
+    label: str, name: str, choices: list[Any], render_kw: dict[str, Any], description: str = ""
+) -> Any:
+    return SelectMultipleField(
+        label,
+        name=name,
+        description=description,
+        choices=choices,
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CHECKBOX_OPTION,
+        render_kw=render_kw,
+    )
+
+
+def _input_kw(question: QuestionView) -> dict[str, Any]:
+    kw: dict[str, Any] = {"aria-required": "true"} if question.required else {}
+    if question.type == "numeric":
+        kw["inputmode"] = "numeric" if question.decimals == 0 else "decimal"
+    if question.type in ("text", "long_text") and question.max_length:
+        kw["maxlength"] = question.max_length
+    return kw
+
+
+def _main_field(question: QuestionView, kind: str) -> Any:
+    label, name, help_text = question.text, question.id, question.help
+    kw = _input_kw(question)
+    if kind == "radio":
+        return RadioField(
+            label,
+            option_widget=RADIO_OPTION,
+            name=name,
+            choices=_choices(question, True),
+            validate_choice=False,
+            description=help_text,
+            render_kw=kw,
+        )
+    if kind == "checkbox":
+        return _checkboxes(label, name, _choices(question, True), kw, help_text)
+    if kind == "number":
+        step = "1" if question.decimals == 0 else str(Decimal(1).scaleb(-question.decimals))
+        widget = NumberInput(step=step, min=_plain(question.min), max=_plain(question.max))
+        return StringField(label, name=name, widget=widget, description=help_text, render_kw=kw)
+    if kind == "textarea":
+        return TextAreaField(label, name=name, description=help_text, render_kw=kw)
+    if kind == "date":
+        return StringField(label, name=name, widget=DateInput(), description=help_text, render_kw=kw)
+    return StringField(label, name=name, description=help_text, render_kw=kw)
+
+
+def _plain(number: float | None) -> int | float | None:
+    if number is None:
+        return None
+    return int(number) if float(number).is_integer() else number
+
+
+def _prefill(question: QuestionView, kind: str) -> Any:
+    """Return the form data that shows the answer already given (after a back-step)."""
+    if question.current_special is not None:
+        value = special_value(question.current_special)
+        return value if kind == "radio" else [value]
+    current = question.current
+    if current is None:
+        return None
+    if kind == "radio":
+        if isinstance(current, bool):
+            return "yes" if current else "no"
+        return str(current)
+    if kind == "checkbox":
+        return [str(c) for c in current] if isinstance(current, list | tuple) else [str(current)]
+    return str(current)
+
+
+def make_step_form(
+    step: Step,
+    language: str,
+    formdata: Mapping[str, Sequence[str]] | Any | None = None,
+    *,
+    base: type[Any] = Form,
+    **form_kwargs: Any,
+) -> Any:
+    """Return a form instance for the questions of ``step``.
+
+    ``formdata`` is the submitted data (a werkzeug ``MultiDict`` or any ``Mapping[str,
+    Sequence[str]]``); without it the form shows the answers already given (``current``).
+    ``base`` is the form class to extend (the application's CSRF-enabled form); ``form_kwargs``
+    go to its constructor (``meta=...``). Labels come from the step, already in ``language``; the
+    argument keeps the signature in line with the other channels. The class has a ``layout``
+    attribute: one :class:`QuestionFields` per question, in order.
+    """
+    attrs: dict[str, Any] = {"step_key": HiddenField(name=STEP_FIELD, default=step.key)}
+    layout: list[QuestionFields] = []
+    data: dict[str, Any] = {}
+    names: set[str] = {STEP_FIELD}
+
+    def add(attr: str, field: Any, name: str, value: Any = None) -> str:
+        if name in names:
+            raise ValueError(f"two inputs of step {step.key!r} would share the name {name!r}")
+        names.add(name)
+        attrs[attr] = field
+        if value is not None:
+            data[attr] = value
+        return attr
+
+    for index, question in enumerate(step.questions):
+        prefix = f"q{index}"
+        kind = KINDS.get(question.type, "info")
+        if kind == "info":
+            layout.append(QuestionFields(question, kind))
+            continue
+        main = None
+        items: list[tuple[ChoiceView, str]] = []
+        if kind == "matrix":
+            current = question.current if isinstance(question.current, Mapping) else {}
+            for number, item in enumerate(question.items):
+                name = item_field(question.id, item.code)
+                field = RadioField(
+                    item.label,
+                    option_widget=RADIO_OPTION,
+                    name=name,
+                    choices=_choices(question, False),
+                    validate_choice=False,
+                    render_kw=_input_kw(question),
+                )
+                value = current.get(item.code)
+                items.append(
+                    (item, add(f"{prefix}_item{number}", field, name, None if value is None else str(value)))
+                )
+        else:
+            main = add(prefix, _main_field(question, kind), question.id, _prefill(question, kind))
+        other = None
+        if question.other is not None:
+            field = StringField(
+                question.other.label,
+                name=other_field(question.id),
+                render_kw={"aria-label": question.other.label},
+            )
+            other = add(f"{prefix}_other", field, other_field(question.id), question.current_other)
+        special = None
+        if question.special and kind not in ("radio", "checkbox"):
+            name = special_field(question.id)
+            field = _checkboxes(
+                "", name, [SelectChoice(special_value(s.code), s.label) for s in question.special], {}
+            )
+            prefill = [special_value(question.current_special)] if question.current_special else None
+            special = add(f"{prefix}_special", field, name, prefill)
+        layout.append(QuestionFields(question, kind, main, other, special, tuple(items)))
+
+    attrs["layout"] = tuple(layout)
+    form_class = type("StepForm", (base,), attrs)
+    if formdata is not None and not hasattr(formdata, "getlist"):
+        formdata = _FormData(formdata)
+    if formdata is not None:
+        return form_class(formdata=formdata, **form_kwargs)
+    return form_class(data=data, **form_kwargs)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebPage(Outbound):
+    """A page: its title (``text``), its questions and the form showing them (None when done)."""
+
+    questions: tuple[QuestionView, ...]
+    form: Any
+    step_key: str
+    progress: float
+    can_go_back: bool
+
+
+class WebChannel:
+    """Web pages: a page of questions per step, answered through a form."""
+
+    name: ClassVar[str] = "web"
+
+    def render(self, step: Step, language: str) -> WebPage:
+        """Return the page for ``step`` with a form prefilled from answers already given."""
+        form = None if step.done else make_step_form(step, language)
+        return WebPage(
+            channel=self.name,
+            language=language,
+            text=step.page_title,
+            expects_reply=not step.done,
+            questions=step.questions,
+            form=form,
+            step_key=step.key,
+            progress=step.progress,
+            can_go_back=step.can_go_back,
+        )
+
+    def parse(self, step: Step, inbound: Inbound, language: str) -> ParsedInbound:
+        """Map the submitted fields (``inbound.fields``) to replies; ``_action=back`` goes back."""
+        return parse_fields(step, inbound.fields, language)
+
+
+register(WebChannel)
