@@ -167,21 +167,10 @@ KEYED_TYPES = frozenset({"single_choice", "multiple_choice", "rating", "nps", "y
 def special_keys(question: QuestionView) -> dict[str, str]:
     """Return the key of each special answer (``dont_know`` -> ``8``) that can be typed or pressed.
 
-    The engine numbers Don't know 8 and Refused 9 whatever the options; where that collides with
-    an option key (an NPS 0-10, nine options) the key is repeated (``88``) so that ``8`` keeps
-    meaning the option. Questions answered with free numbers or text get no keys: there ``8``
-    could be a genuine answer, so specials are offered by word only.
+    The engine keys Don't know 8 and Refused 9, repeating the digit (``88``) where an option
+    already uses it. Questions answered with free numbers or text get no keys: there ``8`` could be
+    a genuine answer, so specials are offered by word only.
     """
     if question.type not in KEYED_TYPES:
         return {}
-    taken = {c.key for c in question.choices}
-    if question.other is not None:
-        taken.add(question.other.key)
-    keys: dict[str, str] = {}
-    for special in question.special:
-        key = special.key
-        while key in taken:
-            key += special.key[-1]
-        taken.add(key)
-        keys[special.code] = key
-    return keys
+    return {special.code: special.key for special in question.special}

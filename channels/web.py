@@ -138,6 +138,11 @@ def _input_kw(question: QuestionView) -> dict[str, Any]:
         kw["inputmode"] = "numeric" if question.decimals == 0 else "decimal"
     if question.type in ("text", "long_text") and question.max_length:
         kw["maxlength"] = question.max_length
+    if question.type == "date":
+        # A fixed bound only: "today" is resolved by the engine when it validates the answer.
+        for attribute, bound in (("min", question.min_date), ("max", question.max_date)):
+            if bound and bound != "today":
+                kw[attribute] = bound
     return kw
 
 
@@ -252,7 +257,7 @@ def make_step_form(
             field = StringField(
                 question.other.label,
                 name=other_field(question.id),
-                render_kw={"aria-label": question.other.label},
+                render_kw={"aria-label": question.other.label, "maxlength": question.other_max_length or 200},
             )
             other = add(f"{prefix}_other", field, other_field(question.id), question.current_other)
         special = None

@@ -120,13 +120,19 @@ def _step_indices(plan: Plan, state: InterviewState, env: AnswerEnv) -> list[int
 def next_step(questionnaire: Questionnaire, state: InterviewState, *, now: float | None = None) -> Step:
     """Return what to present next: the questions of the current step, or ``done``."""
     plan = plan_for(questionnaire)
+    renderer = Renderer(questionnaire, state)
     if state.completed:
-        return Step(done=True, progress=1.0, key="done")
+        return Step(done=True, progress=1.0, key="done", thank_you=renderer.text(questionnaire.thank_you))
     env = _env(plan, state, state.started_at if now is None else now)
     indices = _step_indices(plan, state, env)
     if not indices:
-        return Step(done=True, progress=1.0, can_go_back=bool(state.history), key=f"{len(plan.items)}:done")
-    renderer = Renderer(questionnaire, state)
+        return Step(
+            done=True,
+            progress=1.0,
+            can_go_back=bool(state.history),
+            key=f"{len(plan.items)}:done",
+            thank_you=renderer.text(questionnaire.thank_you),
+        )
     first = plan.items[indices[0]]
     views = tuple(renderer.view(plan.items[i].question) for i in indices)
     total = max(plan.askable_total, 1)
@@ -364,6 +370,18 @@ def interview_status(
     if answered / max(len(path), 1) >= partial_threshold:
         return InterviewStatus.PARTIAL
     return InterviewStatus.BREAK_OFF
+
+
+def intro_text(questionnaire: Questionnaire, state: InterviewState) -> str:
+    """Return the introduction and consent text, localised and piped, for agents and the IVR."""
+    return Renderer(questionnaire, state).text(questionnaire.intro)
+
+
+def alert_messages(questionnaire: Questionnaire, state: InterviewState) -> list[tuple[str, str]]:
+    """Return ``(alert id, message in the interview language)`` for every alert that holds."""
+    renderer = Renderer(questionnaire, state)
+    texts = {alert.id: alert.message for alert in questionnaire.alerts}
+    return [(alert_id, renderer.text(texts[alert_id])) for alert_id in triggered_alerts(questionnaire, state)]
 
 
 def triggered_alerts(questionnaire: Questionnaire, state: InterviewState) -> list[str]:

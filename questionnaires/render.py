@@ -24,6 +24,7 @@ from questionnaires.definition import (
 from questionnaires.messages import message
 from questionnaires.state import ChoiceView, InterviewState, QuestionView
 
+SPECIAL_KEYS = {"dont_know": "8", "refused": "9"}
 PIPE = re.compile(r"\{(answer:)?([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\}")
 
 
@@ -109,23 +110,34 @@ class Renderer:
             )
         return ()
 
+    def special_choices(
+        self, question: Question, choices: tuple[ChoiceView, ...], other: ChoiceView | None
+    ) -> tuple[ChoiceView, ...]:
+        """Return Don't know / Refused with keys that never collide with an option's key.
+
+        Interviewing convention keys them 8 and 9; where an option already uses the key (NPS 0-10,
+        a list of nine) the digit is repeated (88, 99) so that 8 keeps meaning the option.
+        """
+        taken = {c.key for c in choices} | ({other.key} if other else set())
+        result = []
+        for offered in question.special_for(self.state.channel):
+            kind = offered.kind.value
+            key = SPECIAL_KEYS.get(kind, "7")
+            while key in taken:
+                key += key[-1]
+            taken.add(key)
+            label = self.text(offered.label) if offered.label else message(kind, self.language)
+            result.append(ChoiceView(kind, label, key))
+        return tuple(result)
+
     def view(self, question: Question) -> QuestionView:
         """Return the full view of ``question`` for this interview's language and channel."""
         state = self.state
         choices = self.choices(question)
-        next_key = len(choices) + 1
         other = None
         if question.other is not None:
-            other = ChoiceView(question.other.code, self.text(question.other.label), str(next_key))
-            next_key += 1
-        special = tuple(
-            ChoiceView(
-                s.kind.value,
-                self.text(s.label) if s.label else message(s.kind.value, self.language),
-                {"dont_know": "8", "refused": "9"}.get(s.kind.value, str(next_key + i)),
-            )
-            for i, s in enumerate(question.special_for(state.channel))
-        )
+            other = ChoiceView(question.other.code, self.text(question.other.label), str(len(choices) + 1))
+        special = self.special_choices(question, choices, other)
         scale = question.scale
         low, high = (
             scale_bounds(question)
@@ -155,6 +167,12 @@ class Renderer:
             max=question.max,
             decimals=question.decimals,
             max_length=question.max_length,
+            min_length=question.min_length,
+            pattern=question.pattern,
+            min_date=question.min_date,
+            max_date=question.max_date,
+            other_text_required=question.other.text_required if question.other else False,
+            other_max_length=question.other.max_length if question.other else None,
             min_selected=question.min_selected,
             max_selected=question.max_selected,
             sms_text=self.text(variants.sms.text) if variants.sms else "",

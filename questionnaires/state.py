@@ -173,6 +173,13 @@ class QuestionView:
     max: float | None = None
     decimals: int = 0
     max_length: int | None = None
+    min_length: int | None = None
+    pattern: str | None = None
+    min_date: str | None = None
+    """``YYYY-MM-DD`` or ``today``."""
+    max_date: str | None = None
+    other_text_required: bool = False
+    other_max_length: int | None = None
     min_selected: int | None = None
     max_selected: int | None = None
     sms_text: str = ""
@@ -199,6 +206,8 @@ class Step:
     progress: float = 0.0
     """Share of the questionnaire behind the respondent, 0.0 to 1.0."""
     can_go_back: bool = False
+    thank_you: str = ""
+    """When done: the questionnaire's closing text in the interview language."""
     key: str = ""
     """Identifies the step (cursor and question ids): a resubmitted step has the same key."""
 
