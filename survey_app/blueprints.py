@@ -17,6 +17,7 @@ from survey_app.auth.access import access_of, user_role
 MODULES: tuple[str, ...] = (
     "survey_app.core",
     "survey_app.auth",
+    "survey_app.respond",
 )
 
 _NAV_KEY = "survey_nav"

@@ -56,6 +56,10 @@ ROUTE_PARAMS: dict[str, Mapping[str, Any] | Callable[[RouteContext], Mapping[str
     "static": {"filename": "app.css"},
     "auth.edit_user": lambda ctx: {"user_id": ctx.make_user(Role.researcher).id},
     "auth.reset_password": lambda ctx: {"user_id": ctx.make_user(Role.researcher).id},
+    # Respondent links: an unknown token answers 404 to everyone, signed in or not.
+    "respond.personal": {"token": "unknown-token"},
+    "respond.open_link": {"token": "unknown-token"},
+    "respond.resume": {"token": "unknown-token"},
 }
 
 

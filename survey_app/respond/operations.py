@@ -110,6 +110,17 @@ def submit_page(
     return PageOutcome(state=state, errors=errors)
 
 
+def finish_interview(
+    session: Session, survey: Survey, interview: Interview, questionnaire: Questionnaire, *, now: dt.datetime
+) -> InterviewState:
+    """Complete an interview with nothing left to ask (its remaining questions are all hidden)."""
+    state = InterviewState.from_dict(interview.state)
+    if not state.completed:
+        state = engine.complete(questionnaire, state, now=now.timestamp())
+        _store(session, survey, interview, questionnaire, state, expected_step=interview.step_key, now=now)
+    return state
+
+
 def change_language(
     session: Session,
     survey: Survey,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
@@ -72,29 +73,39 @@ def get_survey_by_open_token(session: Session, token: str) -> Survey | None:
     return session.exec(select(Survey).where(Survey.open_link_hash == token_hash(token))).first()
 
 
-_VERSION_CACHE: dict[int, Questionnaire] = {}
+#: Parsed versions by (database, version id); bounded, least recently used dropped first.
+_VERSION_CACHE: OrderedDict[tuple[str, int], Questionnaire] = OrderedDict()
+VERSION_CACHE_SIZE = 256
 
 
 def get_questionnaire(session: Session, version_id: int) -> Questionnaire:
     """Return the parsed, compiled definition of a published version.
 
     Published versions never change, so each process parses and compiles a version once; a
-    respondent request then costs no read for the questionnaire.
+    respondent request then costs no read for the questionnaire. The key includes the database,
+    so two apps in one process (tests, a CLI beside a server) never see each other's versions.
     """
-    cached = _VERSION_CACHE.get(version_id)
+    bind = session.get_bind()
+    key = (str(bind.engine.url), version_id)
+    cached = _VERSION_CACHE.get(key)
     if cached is not None:
+        _VERSION_CACHE.move_to_end(key)
         return cached
     version = session.get(QuestionnaireVersion, version_id)
     if version is None:
         raise LookupError(f"questionnaire version {version_id} does not exist")
     questionnaire = parse_definition(version.document)
-    _VERSION_CACHE[version_id] = questionnaire
+    _VERSION_CACHE[key] = questionnaire
+    if len(_VERSION_CACHE) > VERSION_CACHE_SIZE:
+        _VERSION_CACHE.popitem(last=False)
     return questionnaire
 
 
 def count_interviews_by_status(session: Session, survey_id: int) -> dict[str, int]:
     """Return the number of interviews of a survey per engine status."""
     rows = session.exec(
-        select(Interview.status, func.count()).where(Interview.survey_id == survey_id).group_by(Interview.status)
+        select(Interview.status, func.count())
+        .where(Interview.survey_id == survey_id)
+        .group_by(Interview.status)
     ).all()
     return {status: count for status, count in rows}

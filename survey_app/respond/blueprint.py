@@ -1,0 +1,19 @@
+"""URL rules of the respondent channel: personal links, open links and open-link resumes."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from survey_app.config import LANGUAGES
+from survey_app.respond import controllers
+
+bp = Blueprint("respond", __name__, template_folder="templates")
+
+bp.add_url_rule("/s/<token>", "personal", controllers.personal, methods=["GET", "POST"])
+bp.add_url_rule("/o/<token>", "open_link", controllers.open_link)
+bp.add_url_rule("/r/<token>", "resume", controllers.resume, methods=["GET", "POST"])
+
+
+@bp.context_processor
+def _language_names() -> dict[str, object]:
+    return {"language_names": LANGUAGES}
