@@ -6,6 +6,7 @@ respondent sees the same order on every visit and on every channel, and a replay
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from questionnaires.definition import (
     localize,
 )
 from questionnaires.messages import message
+from questionnaires.plan import AnswerEnv, plan_for
 from questionnaires.state import ChoiceView, InterviewState, QuestionView
 
 SPECIAL_KEYS = {"dont_know": "8", "refused": "9"}
@@ -56,12 +58,14 @@ class Renderer:
         if special is not None:
             return message(special, self.language)
         value = self.state.answers.get(qid)
+        item = plan_for(self.questionnaire).by_id.get(qid)
+        if value is None and item is not None and item.calculation is not None:
+            value = self._env().answer(qid)
         if value is None:
             return ""
-        try:
-            question = self.questionnaire.question(qid)
-        except KeyError:
+        if item is None:
             return str(value)
+        question = item.question
         if question.type in CHOICE_TYPES:
             codes = value if isinstance(value, tuple) else (value,)
             labels = {o.code: o.label for o in question.options}
@@ -71,10 +75,21 @@ class Renderer:
                 else localize(labels.get(c, c), self.language, self.fallback)
                 for c in codes
             ]
-            return ", ".join(w for w in words if w)
+            separator = "、" if self.language.startswith("zh") else ", "
+            return separator.join(w for w in words if w)
         if question.type is QuestionType.YES_NO:
             return message("yes" if value else "no", self.language)
         return str(value)
+
+    def _env(self) -> AnswerEnv:
+        state = self.state
+        return AnswerEnv(
+            plan_for(self.questionnaire),
+            state.answers,
+            state.specials,
+            state.context,
+            dt.datetime.fromtimestamp(state.started_at, dt.UTC).date(),
+        )
 
     def ordered(self, question: Question, options: tuple[Option, ...]) -> tuple[Option, ...]:
         """Return ``options`` in this respondent's order: shuffled if asked, anchors kept in place."""

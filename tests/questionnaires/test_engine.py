@@ -61,7 +61,7 @@ def test_piping_of_contact_attributes_and_earlier_answers_in_the_interview_langu
     state = walk(rich, state, {"sat": "1"}, {"why": ["quality", "price"], "nps": "3"})
     detail = engine.next_step(rich, state).questions[0]
     assert detail.id == "detail"
-    assert detail.text == "您提到价格, 质量，请详细说明。"
+    assert detail.text == "您提到价格、质量，请详细说明。"
 
 
 @pytest.mark.parametrize(
@@ -255,3 +255,22 @@ def test_language_switch_mid_interview(rich):
 
 def test_undeclared_start_language_falls_back_to_default(rich):
     assert begin(rich, language="de").language == "en"
+
+
+def test_computed_values_can_be_piped_into_later_texts():
+    q = parse_definition(
+        {
+            "id": "calc_pipe",
+            "title": "t",
+            "pages": [
+                {"id": "p1", "questions": [{"id": "n", "type": "numeric", "text": "n"}]},
+                {"id": "p2", "questions": [
+                    {"id": "double", "type": "calculate", "calculation": "n * 2"},
+                    {"id": "echo", "type": "info", "text": "Twice is {answer:double}"},
+                ]},
+            ],
+        }
+    )
+    state = engine.start(q, context={}, language="en", channel="sms", seed=1, now=T0)
+    state = walk(q, state, {"n": "21"})
+    assert engine.next_step(q, state).questions[0].text == "Twice is 42"
