@@ -5,6 +5,7 @@
     survey db revision -m "add vendors"  # new revision from the models (database must be at head)
     survey user create-admin --email ops@example.org
     survey i18n update && survey i18n compile
+    survey questionnaire validate FILE...   # also convert IN OUT, walk FILE --answers a.json
 
 Module packages add their own commands with ``bp.cli`` (``survey <blueprint> <command>``), or add a
 top-level command to ``main`` here.
@@ -20,6 +21,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, NoAppException
 
+from questionnaires.cli import questionnaire_cli
 from survey_app import create_app, schema
 from survey_app.config import SettingsError
 from survey_app.db import get_engine, open_session
@@ -169,3 +171,5 @@ main = FlaskGroup(
 )
 for _group in GROUPS:
     main.add_command(_group)
+# Pure commands (validate, convert, walk): they need no app, database or settings.
+main.add_command(questionnaire_cli)
