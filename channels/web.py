@@ -276,7 +276,9 @@ def make_step_form(
         formdata = _FormData(formdata)
     if formdata is not None:
         return form_class(formdata=formdata, **form_kwargs)
-    return form_class(data=data, **form_kwargs)
+    # formdata=None explicitly: a CSRF base class (Flask-WTF) would otherwise read the request's
+    # submitted fields, and the next page would carry the previous page's step key.
+    return form_class(formdata=None, data=data, **form_kwargs)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

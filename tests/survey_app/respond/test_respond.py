@@ -328,3 +328,16 @@ def test_page_is_accessible_html_without_javascript(client, db_session):
     assert 'lang="en"' in html
     assert 'class="skip-link"' in html
     assert re.search(r'<input[^>]+name="sat"[^>]+type="radio"', html)
+
+
+def test_each_response_carries_the_next_pages_step_key(client, db_session):
+    """A browser posts the page it was given: the key must come from the POST's own response."""
+    token = make_link(db_session, make_survey(db_session))
+    url = f"/s/{token}"
+    page = client.get(url).get_data(as_text=True)
+    page = client.post(url, data={"_step": step_key(page), "sat": "5"}).get_data(as_text=True)
+    assert "Your age?" in page
+    page = client.post(url, data={"_step": step_key(page), "age": "30"}).get_data(as_text=True)
+    assert "Which channels?" in page
+    page = client.post(url, data={"_step": step_key(page), "channels": "web"}).get_data(as_text=True)
+    assert "Thanks, Ann!" in page
