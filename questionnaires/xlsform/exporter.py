@@ -265,7 +265,7 @@ class _Exporter:
             self._matrix(question, marker, common)
             return
         if kind is QuestionType.INFO:
-            self.row("note", question.id, **common)
+            self.row("note", question.id, **common, **_marker_cell(marker))
             return
         if kind is QuestionType.CALCULATE:
             common.pop("required", None)

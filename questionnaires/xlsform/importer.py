@@ -230,6 +230,8 @@ class _PageDraft:
     row: int | None
     title: Any = None
     neutral: bool = False
+    empty_group: bool = False
+    """A group without any field in the XLSForm itself (kept as an empty page)."""
     relevant: str | None = None
     leaves: list[_Leaf] = field(default_factory=list)
     matrices: list[_Matrix] = field(default_factory=list)
@@ -340,7 +342,7 @@ class _Importer:
             "pages": [
                 page
                 for page, draft in zip(pages, self.pages, strict=True)
-                if page["questions"] or not draft.leaves
+                if page["questions"] or draft.empty_group
             ],
         }
         settings_marker = self._marker(self.settings.get(MARKER), None, "settings")
@@ -475,6 +477,7 @@ class _Importer:
             )
             relevant = (element.get("bind") or {}).get("relevant")
             page.relevant = str(relevant) if relevant else None
+            page.empty_group = not element.get("children")
             self.pages.append(page)
             if marker.get("type") == "matrix":
                 # An exported matrix that is a page by itself cannot happen; treat it as nested.

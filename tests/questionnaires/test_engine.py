@@ -264,10 +264,13 @@ def test_computed_values_can_be_piped_into_later_texts():
             "title": "t",
             "pages": [
                 {"id": "p1", "questions": [{"id": "n", "type": "numeric", "text": "n"}]},
-                {"id": "p2", "questions": [
-                    {"id": "double", "type": "calculate", "calculation": "n * 2"},
-                    {"id": "echo", "type": "info", "text": "Twice is {answer:double}"},
-                ]},
+                {
+                    "id": "p2",
+                    "questions": [
+                        {"id": "double", "type": "calculate", "calculation": "n * 2"},
+                        {"id": "echo", "type": "info", "text": "Twice is {answer:double}"},
+                    ],
+                },
             ],
         }
     )

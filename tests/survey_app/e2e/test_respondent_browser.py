@@ -71,7 +71,7 @@ def shots(request) -> Iterator[callable]:
     def take(page, name: str) -> None:
         page.screenshot(path=str(folder / f"{next(counter):02d}-{name}.png"), full_page=True)
 
-    yield take
+    return take
 
 
 def publish_library_survey(db_session, name: str) -> tuple[Survey, str]:
