@@ -60,9 +60,7 @@ def live_server(app) -> Iterator[str]:
 
 @pytest.fixture
 def shots(request) -> Iterator[callable]:
-    backend = (
-        request.node.callspec.params.get("app", "default") if hasattr(request.node, "callspec") else "default"
-    )
+    backend = request.node.name.rpartition("[")[2].rstrip("]") or "default"
     folder = ROOT / "test-output" / "e2e" / str(backend)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
