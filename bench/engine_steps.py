@@ -35,8 +35,12 @@ def build_definition() -> dict[str, Any]:
         for _ in range(5):
             n += 1
             kind = ("rating", "single_choice", "multiple_choice", "numeric", "yes_no")[n % 5]
-            q: dict[str, Any] = {"id": f"q{n}", "type": kind, "required": True,
-                                 "text": {"en": f"Question {n} for {{first_name}}", "zh-Hans": f"第{n}题"}}
+            q: dict[str, Any] = {
+                "id": f"q{n}",
+                "type": kind,
+                "required": True,
+                "text": {"en": f"Question {n} for {{first_name}}", "zh-Hans": f"第{n}题"},
+            }
             if kind in ("single_choice", "multiple_choice"):
                 q["options"] = [{"code": c, "label": {"en": c, "zh-Hans": c}} for c in "abcde"]
                 q["randomize"] = True
@@ -46,11 +50,21 @@ def build_definition() -> dict[str, Any]:
                 q["show_if"] = f"q{n - 1} != 'zz' or answered(q{n - 2})"
             questions.append(q)
         pages.append({"id": f"p{p}", "questions": questions})
-    return {"id": "bench40", "title": {"en": "Bench", "zh-Hans": "基准"}, "languages": ["en", "zh-Hans"],
-            "pages": pages}
+    return {
+        "id": "bench40",
+        "title": {"en": "Bench", "zh-Hans": "基准"},
+        "languages": ["en", "zh-Hans"],
+        "pages": pages,
+    }
 
 
-ANSWERS = {"rating": "4", "single_choice": "b", "multiple_choice": ["a", "c"], "numeric": "42", "yes_no": "yes"}
+ANSWERS = {
+    "rating": "4",
+    "single_choice": "b",
+    "multiple_choice": ["a", "c"],
+    "numeric": "42",
+    "yes_no": "yes",
+}
 
 
 def engine_interview(q: Questionnaire) -> int:
@@ -102,7 +116,8 @@ def main() -> None:
     rows = [
         "| measure | per step | steps/s |",
         "| --- | ---: | ---: |",
-        f"| engine (next_step + answer + state to JSON) | {engine_step * 1e6:.1f} µs | {1 / engine_step:,.0f} |",
+        f"| engine (next_step + answer + state to JSON) | {engine_step * 1e6:.1f} µs "
+        f"| {1 / engine_step:,.0f} |",
         f"| baseline plain loop (no logic) | {baseline_step * 1e6:.2f} µs | {1 / baseline_step:,.0f} |",
         f"| ratio engine / baseline | {engine_step / baseline_step:.0f}× | |",
     ]

@@ -108,4 +108,4 @@ def count_interviews_by_status(session: Session, survey_id: int) -> dict[str, in
         .where(Interview.survey_id == survey_id)
         .group_by(Interview.status)
     ).all()
-    return {status: count for status, count in rows}
+    return {str(status): int(count) for status, count in rows}
