@@ -6,7 +6,8 @@ every construct it cannot carry over (with its spreadsheet row) in ``issues``.
 """
 
 from questionnaires.xlsform.exporter import XlsformExportError, export_xlsform
-from questionnaires.xlsform.importer import ImportIssue, XlsformError, XlsformImport, import_xlsform
+from questionnaires.xlsform.importer import import_xlsform
+from questionnaires.xlsform.issues import ImportIssue, XlsformError, XlsformImport
 
 __all__ = [
     "ImportIssue",

@@ -31,17 +31,12 @@ from questionnaires.definition import (
 )
 from questionnaires.messages import message
 from questionnaires.render import PIPE
-from questionnaires.xlsform.expressions import (
-    Binary,
-    LogicContext,
-    Node,
-    TranslationError,
-    logic_references,
-    logic_to_xpath_tree,
-    parse_logic,
-)
 from questionnaires.xlsform.languages import column_language
-from questionnaires.xlsform.markers import MARKER, bound_conjuncts
+from questionnaires.xlsform.logic_syntax import parse_logic
+from questionnaires.xlsform.logic_to_xpath import LogicContext, logic_references, logic_to_xpath_tree
+from questionnaires.xlsform.markers import BOUND_FIELDS, MARKER, bound_conjuncts
+from questionnaires.xlsform.naming import unique_name
+from questionnaires.xlsform.tree import Node, TranslationError, conjoin
 
 
 class XlsformExportError(ValueError):
@@ -49,18 +44,6 @@ class XlsformExportError(ValueError):
 
 
 _TRANSLATED = ("label", "hint", "constraint_message")
-_BOUND_FIELDS = (
-    "min",
-    "max",
-    "min_length",
-    "max_length",
-    "pattern",
-    "pattern_message",
-    "min_selected",
-    "max_selected",
-    "min_date",
-    "max_date",
-)
 
 
 def export_xlsform(questionnaire: Questionnaire) -> bytes:
@@ -88,25 +71,21 @@ class _Exporter:
         for question in questionnaire.questions():
             if question.type is QuestionType.MATRIX:
                 for item in question.items:
-                    self.item_names[(question.id, item.code)] = self.unique_name(
+                    self.item_names[(question.id, item.code)] = self.new_name(
                         _xml_name(f"{question.id}_{item.code}")
                     )
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def unique_name(self, base: str) -> str:
-        name, counter = base, 2
-        while name in self.names:
-            name = f"{base}_{counter}"
-            counter += 1
+    def new_name(self, base: str) -> str:
+        """Return an XLSForm name made from ``base``, unique across the form."""
+        name = unique_name(base, self.names)
         self.names.add(name)
         return name
 
     def list_name(self, base: str) -> str:
-        name, counter = base, 2
-        while name in self.list_names:
-            name = f"{base}_{counter}"
-            counter += 1
+        """Return a choice list name made from ``base``, unique among the lists."""
+        name = unique_name(base, self.list_names)
         self.list_names.add(name)
         return name
 
@@ -120,10 +99,7 @@ class _Exporter:
             parts.extend(extra)
             if not parts:
                 return ""
-            tree = parts[0]
-            for part in parts[1:]:
-                tree = Binary("and", tree, part)
-            return logic_to_xpath_tree(tree, self.context())
+            return logic_to_xpath_tree(conjoin(parts), self.context())
         except TranslationError as exc:
             raise XlsformExportError(f"{where}: {exc}") from exc
 
@@ -172,7 +148,7 @@ class _Exporter:
         question_ids = {q.id for q in self.q.questions()}
         for page in self.q.pages:
             # XLSForm names must be unique across the form: a page named like a question is renamed.
-            name = self.unique_name(f"{page.id}_page") if page.id in question_ids else page.id
+            name = self.new_name(f"{page.id}_page") if page.id in question_ids else page.id
             self.row(
                 "begin_group",
                 name,
@@ -210,7 +186,7 @@ class _Exporter:
                     if field not in used:
                         used.append(field)
         for field in used:
-            name = self.unique_name(_xml_name(f"contact_{field}"))
+            name = self.new_name(_xml_name(f"contact_{field}"))
             self.contact_names[field] = name
             self.row("calculate", name, calculation="''", **{MARKER: _json({"contact": field})})
 
@@ -272,7 +248,7 @@ class _Exporter:
             calculation = self.xpath(question.calculation or "''", where)
             self.row("calculate", question.id, calculation=calculation, **common, **_marker_cell(marker))
             return
-        fields = question.model_dump(mode="json", include=set(_BOUND_FIELDS), exclude_none=True)
+        fields = question.model_dump(mode="json", include=set(BOUND_FIELDS), exclude_none=True)
         marker.update(fields)
         xls_type, appearance, parameters = self._type(question, marker)
         fields["options"] = [o.model_dump(mode="json") for o in question.options]
@@ -341,7 +317,7 @@ class _Exporter:
         code = option.code
         marker: dict[str, Any] = {}
         if multiple and (" " in code or code in used):
-            code = _unique(re.sub(r"\s+", "_", code), used)
+            code = unique_name(re.sub(r"\s+", "_", code), used)
             marker["code"] = option.code
         used.add(code)
         if option.fixed:
@@ -354,7 +330,7 @@ class _Exporter:
         """Special answers (don't know, refused) become extra choices of the list."""
         codes: dict[str, str] = {}
         for special in question.special:
-            code = _unique(special.kind.value, used)
+            code = unique_name(special.kind.value, used)
             used.add(code)
             codes[special.kind.value] = code
             label = special.label if special.label is not None else self._message(special.kind.value)
@@ -392,7 +368,7 @@ class _Exporter:
     def _specify_other(self, question: Question) -> None:
         other = question.other
         assert other is not None
-        name = self.unique_name(f"{question.id}_other")
+        name = self.new_name(f"{question.id}_other")
         relevant = self.xpath(f"selected({question.id}, {_quote(other.code)})", f"question {question.id}")
         self.row(
             "text",
@@ -499,14 +475,6 @@ def _marker_cell(marker: dict[str, Any]) -> dict[str, str]:
 def _xml_name(text: str) -> str:
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", text)
     return name if re.match(r"[A-Za-z_]", name) else f"_{name}"
-
-
-def _unique(base: str, used: set[str]) -> str:
-    name, counter = base, 2
-    while name in used:
-        name = f"{base}_{counter}"
-        counter += 1
-    return name
 
 
 def _quote(code: str) -> str:

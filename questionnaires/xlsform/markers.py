@@ -12,9 +12,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from questionnaires.xlsform.expressions import Binary, Call, Current, Node, Num, Str, Unary
+from questionnaires.xlsform.tree import Binary, Call, Current, Node, Num, Str, Unary
 
 MARKER = "fieldwork"
+BOUND_FIELDS = (
+    "min",
+    "max",
+    "min_length",
+    "max_length",
+    "pattern",
+    "pattern_message",
+    "min_selected",
+    "max_selected",
+    "min_date",
+    "max_date",
+)
+"""The bound fields of a question: written as constraints, and kept in the marker."""
+QUESTION_FIELDS = ("scale", "special", "tags", "variants", "decimals", *BOUND_FIELDS)
+"""The question fields the marker keeps, which the importer takes back as they are."""
+
+
+def marker_dict(value: Any) -> dict[str, Any]:
+    """Return a marker value that should be a JSON object with string keys (``{}`` if it is not)."""
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def number_node(value: float) -> Node:
