@@ -13,14 +13,18 @@ entry is one of:
   public one that legitimately refuses the matrix's plain request (a webhook checking its
   signature answers 403; say so with ``also_allowed={403}``) or takes no CSRF token.
 
-Endpoints without URL parameters need no entry. A missing row (404) is acceptable to the matrix,
+Each module keeps its entries beside its tests, in ``tests/survey_app/<module>/route_params.py``
+(a ``ROUTE_PARAMS`` dict); they are merged here, so engineers working on different modules never
+edit the same file. Endpoints without URL parameters need no entry. A missing row (404) is acceptable to the matrix,
 but a real one exercises the view further, so prefer callables that create it.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -61,6 +65,19 @@ ROUTE_PARAMS: dict[str, Mapping[str, Any] | Callable[[RouteContext], Mapping[str
     "respond.open_link": {"token": "unknown-token"},
     "respond.resume": {"token": "unknown-token"},
 }
+
+
+
+def _merge_module_entries() -> None:
+    for path in sorted((Path(__file__).parent / "survey_app").glob("*/route_params.py")):
+        module = importlib.import_module(f"tests.survey_app.{path.parent.name}.route_params")
+        clash = set(ROUTE_PARAMS) & set(module.ROUTE_PARAMS)
+        if clash:
+            raise RuntimeError(f"{path}: endpoints already registered elsewhere: {sorted(clash)}")
+        ROUTE_PARAMS.update(module.ROUTE_PARAMS)
+
+
+_merge_module_entries()
 
 
 def route_case(endpoint: str) -> RouteCase:
