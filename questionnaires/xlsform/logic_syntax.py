@@ -155,7 +155,8 @@ def logic_string(value: str) -> str:
     for index, char in enumerate(value):
         following = value[index + 1] if index + 1 < len(value) else ""
         if char == "\\":
-            out.append("\\\\" if following in ("", *_UNESCAPE) else char)
+            # A backslash before a character we escape (a newline becomes "\\n") must be escaped too.
+            out.append("\\\\" if following in ("", *_UNESCAPE, "\n", "\t", "\r") else char)
         elif char == quote:
             out.append("\\" + char)
         elif char in "\n\t\r":

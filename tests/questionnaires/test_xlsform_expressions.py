@@ -368,3 +368,26 @@ def test_xpath_round_trip_keeps_the_meaning(text: str, age: int, score: int, reg
     # And our own reading of the text (used by the exporter) means the same.
     ours = logic.parse(emit_logic(parse_logic(text)))
     assert logic.truthy(logic.evaluate(ours, env)) == original
+
+
+_TRICKY_CHARACTERS = st.sampled_from(["\\", "\n", "\t", "\r", "'", '"', "n", "d", "中", " "])
+
+
+@given(st.text(alphabet=_TRICKY_CHARACTERS, max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_a_quoted_string_parses_back_to_the_same_text(value: str) -> None:
+    """Regression: a backslash before a newline was written as an escaped backslash plus 'n'."""
+    from questionnaires.logic.ast import Const
+    from questionnaires.logic.grammar import parse
+    from questionnaires.xlsform.logic_syntax import logic_string
+
+    parsed = parse(logic_string(value))
+    assert isinstance(parsed, Const)
+    assert parsed.value == value
+
+
+def test_a_backslash_before_a_newline_survives_quoting() -> None:
+    from questionnaires.logic.grammar import parse
+    from questionnaires.xlsform.logic_syntax import logic_string
+
+    assert parse(logic_string("a\\\nb")).value == "a\\\nb"  # type: ignore[attr-defined]
