@@ -18,6 +18,7 @@ MODULES: tuple[str, ...] = (
     "survey_app.core",
     "survey_app.auth",
     "survey_app.respond",
+    "survey_app.designs",
 )
 
 _NAV_KEY = "survey_nav"
