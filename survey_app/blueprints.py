@@ -19,6 +19,8 @@ MODULES: tuple[str, ...] = (
     "survey_app.auth",
     "survey_app.respond",
     "survey_app.designs",
+    "survey_app.surveys",
+    "survey_app.results",
 )
 
 _NAV_KEY = "survey_nav"

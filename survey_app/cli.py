@@ -25,6 +25,7 @@ from questionnaires.cli import questionnaire_cli
 from survey_app import create_app, schema
 from survey_app.config import SettingsError
 from survey_app.db import get_engine, open_session
+from survey_app.demo import demo_command
 from survey_app.i18n import TRANSLATIONS_DIR, compile_catalogs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,5 +172,6 @@ main = FlaskGroup(
 )
 for _group in GROUPS:
     main.add_command(_group)
+main.add_command(demo_command)
 # Pure commands (validate, convert, walk): they need no app, database or settings.
 main.add_command(questionnaire_cli)

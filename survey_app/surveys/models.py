@@ -7,6 +7,7 @@ import enum
 from typing import Any
 
 from sqlalchemy import JSON, Enum
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from survey_app.db import UTCDateTime, utcnow
@@ -55,6 +56,8 @@ class Case(SQLModel, table=True):
     context: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     stratum: str | None = Field(default=None, max_length=200)
     design_weight: float | None = None
+    #: A pilot link issued by hand from the survey page, not drawn: kept out of results by default.
+    is_test: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

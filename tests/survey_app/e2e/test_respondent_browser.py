@@ -18,11 +18,13 @@ from sqlmodel import select
 from werkzeug.serving import make_server
 
 from questionnaires.documents import load_document
+from survey_app.auth.models import Role
 from survey_app.designs.models import QuestionnaireRecord, QuestionnaireVersion
 from survey_app.surveys.models import Case, Interview, Survey
 from survey_app.surveys.tokens import new_token, token_hash
 
 pytestmark = pytest.mark.browser
+RESEARCHER_PASSWORD = "a long researcher password"
 
 ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = os.environ.get("SURVEY_CHROMIUM", "/usr/bin/chromium")
@@ -129,7 +131,7 @@ def next_page(page, button: str = "下一页") -> None:
 
 
 def test_respondent_answers_in_chinese_with_skip_error_back_resume_and_completion(
-    app, live_server, db_session, shots
+    app, live_server, db_session, shots, make_user
 ) -> None:
     survey, token = publish_library_survey(db_session, "customer_relationship")
     link = f"{live_server}/s/{token}"
@@ -193,3 +195,32 @@ def test_respondent_answers_in_chinese_with_skip_error_back_resume_and_completio
     assert "root_cause" not in interview.answers
     kinds = {event[1] for event in interview.state["events"]}
     assert {"invalid", "back", "completed"} <= kinds
+
+    # A researcher signs in (browser in Chinese) and finds the response in the results.
+    researcher = make_user(Role.researcher, password=RESEARCHER_PASSWORD)
+    with _playwright()() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(f"{live_server}/login")
+        page.locator('input[name="email"]').fill(researcher.email)
+        page.locator('input[name="password"]').fill(RESEARCHER_PASSWORD)
+        with page.expect_navigation():
+            page.locator('button[type="submit"]').click()
+        page.goto(f"{live_server}/surveys/{survey.id}")
+        assert page.locator(".survey-count").first.inner_text() == "1"
+        shots(page, "survey-page")
+        page.goto(f"{live_server}/results/{survey.id}")
+        assert page.locator(".survey-count").first.inner_text() == "1"
+        assert "总体满意程度" in page.content()
+        shots(page, "results-summary")
+        page.goto(f"{live_server}/results/{survey.id}/responses")
+        link = page.locator(f'a[href="/results/{survey.id}/responses/{interview.id}"]')
+        assert link.count() == 1
+        shots(page, "results-responses")
+        with page.expect_navigation():
+            link.click()
+        content = page.content()
+        assert "总体满意程度" in content
+        assert "简体中文" in content
+        shots(page, "results-response")
+        browser.close()
