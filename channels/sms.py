@@ -230,7 +230,7 @@ def parse_text(
         return ParsedInbound()
     if folded in words.SKIP_WORDS:
         return ParsedInbound(replies={question.id: Reply()})
-    result = words.answer(body, question, language)
+    result = words.answer(words.letters_to_keys(body, question), question, language)
     if isinstance(result, words.Rejected):
         return ParsedInbound(error=result.message or reprompt(question, language))
     return ParsedInbound(replies={question.id: result})

@@ -11,6 +11,8 @@ Accepted forms:
   ``zero`` to ``twenty``; a scale answer may end in ``分``/``points`` (``8分``);
 * options: the key (``1``, ``2``...) or the label in the interview language, compared without
   case, width or surrounding punctuation (``very satisfied``, ``非常满意``); keys are always numeric;
+* option letters: ``b``, ``B.``, full-width ``Ｂ``, ``a, c`` for the first, second... option of a
+  choice question, unless an option is itself labelled with a single letter;
 * several options: ``1 3 5``, ``1,3,5``, ``1、3、5``, ``1，3``, ``1和3``, or ``135`` when every key
   is a single digit;
 * yes/no: ``y``/``yes``/``是``/``对``/``好``... and ``n``/``no``/``否``/``不``/``不是``..., or keys 1/2;
@@ -206,6 +208,29 @@ def choice_for(token: str, choices: Sequence[ChoiceView]) -> ChoiceView | None:
         if folded == fold(choice.label):
             return choice
     return None
+
+
+_OPTION_LETTERS = re.compile(r"[a-z](?:\s*[,、]\s*[a-z]|\s+[a-z])*")
+
+
+def letters_to_keys(text: str, question: QuestionView) -> str:
+    """Return ``text`` with option letters (``b``, ``a c``) replaced by the options' keys.
+
+    People answer "B" to a list even when it is numbered. Only for choice questions, and only when
+    no option is itself labelled with such a letter; anything else is returned unchanged.
+    """
+    if question.type not in ("single_choice", "multiple_choice"):
+        return text
+    folded = normalise(text).strip().strip(".)").lower()
+    if not _OPTION_LETTERS.fullmatch(folded):
+        return text
+    options = [*question.choices, *([question.other] if question.other else [])]
+    letters = re.findall("[a-z]", folded)
+    if any(ord(letter) - ord("a") >= len(options) for letter in letters):
+        return text
+    if any(option.label.strip().lower() in letters for option in options):
+        return text
+    return " ".join(options[ord(letter) - ord("a")].key for letter in letters)
 
 
 def split_list(text: str) -> list[str]:

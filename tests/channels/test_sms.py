@@ -84,6 +84,12 @@ ANSWERS = [
     (REASONS, "en", "3 1 3", Reply(value=("staff", "price"))),
     (REASONS, "en", "Price, Staff", Reply(value=("price", "staff"))),
     (REASONS, "en", "waiting time", Reply(value=("wait",))),
+    # option letters: the first, second... option, width and trailing punctuation folded
+    (SATISFACTION, "en", "c", Reply(value="c3")),
+    (SATISFACTION, "en", "B.", Reply(value="c2")),
+    (SATISFACTION, "zh-Hans", "Ｅ", Reply(value="c5")),
+    (REASONS, "en", "a, c", Reply(value=("price", "staff"))),
+    (REASONS, "en", "a c", Reply(value=("price", "staff"))),
     (REASONS, "zh-Hans", "价格 员工", Reply(value=("price", "staff"))),
     (REASONS, "en", "1 3 6 parking", Reply(value=("price", "staff", "other"), other_text="parking")),
     (REASONS, "en", "6 no parking spaces", Reply(value=("other",), other_text="no parking spaces")),
@@ -359,3 +365,19 @@ def test_parse_never_raises_and_the_engine_never_chokes(body: str, index: int, o
 def test_number_like_replies_never_raise(body: str) -> None:
     for definition in (SATISFACTION, NPS, REASONS, GRID, AGE):
         parse(definition, body, "zh-Hans")
+
+
+def test_a_letter_beyond_the_options_or_an_option_named_by_a_letter_is_not_a_letter_key() -> None:
+    # Five options: "f" names none of them, so it is read as text and re-prompted.
+    assert parse(SATISFACTION, "f").error
+    lettered = {
+        "id": "grade",
+        "type": "single_choice",
+        "text": tr("Grade?", "等级？", "等級？"),
+        "options": [
+            {"code": "g1", "label": tr("A", "A", "A")},
+            {"code": "g2", "label": tr("B", "B", "B")},
+        ],
+    }
+    # "b" is the label of the second option here, and the label wins.
+    assert parse(lettered, "b").replies == {"grade": Reply(value="g2")}
