@@ -18,6 +18,7 @@ MODULES: tuple[str, ...] = (
     "survey_app.core",
     "survey_app.auth",
     "survey_app.respond",
+    "survey_app.fieldwork",
     "survey_app.designs",
     "survey_app.surveys",
     "survey_app.results",

@@ -6,6 +6,7 @@
     survey user create-admin --email ops@example.org
     survey i18n update && survey i18n compile
     survey questionnaire validate FILE...   # also convert IN OUT, walk FILE --answers a.json
+    survey worker                      # the one scheduler process: waves, sends, reminders, retries
 
 Module packages add their own commands with ``bp.cli`` (``survey <blueprint> <command>``), or add a
 top-level command to ``main`` here.
@@ -13,13 +14,14 @@ top-level command to ``main`` here.
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import AppGroup, FlaskGroup, NoAppException
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup, NoAppException, with_appcontext
 
 from questionnaires.cli import questionnaire_cli
 from survey_app import create_app, schema
@@ -164,6 +166,22 @@ def i18n_compile() -> None:
         click.echo(f"Compiled {path.relative_to(ROOT)}")
 
 
+@click.command("worker")
+@with_appcontext
+def worker_command() -> None:
+    """Run the scheduled jobs (waves, sends, reminders, retries) until stopped.
+
+    Run exactly one worker per deployment, never inside the web workers.
+    """
+    from survey_app.scheduling.runner import WorkerError, run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        run_worker(current_app._get_current_object())  # type: ignore[attr-defined]
+    except WorkerError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 main = FlaskGroup(
     name="survey",
     help="Survey fieldwork: serve the app, migrate the database, manage staff accounts.",
@@ -172,6 +190,7 @@ main = FlaskGroup(
 )
 for _group in GROUPS:
     main.add_command(_group)
+main.add_command(worker_command)
 main.add_command(demo_command)
 # Pure commands (validate, convert, walk): they need no app, database or settings.
 main.add_command(questionnaire_cli)

@@ -9,12 +9,14 @@ says what is expected, instead of a stack trace from deep inside SQLAlchemy or W
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from sqlalchemy.engine import URL, make_url
@@ -113,6 +115,37 @@ class Settings(BaseModel):
     #: A single-machine demo: a missing SECRET_KEY is generated into the instance folder.
     demo: bool = Field(default=False, alias="SURVEY_DEMO")
     sql_echo: bool = Field(default=False, alias="SURVEY_SQL_ECHO")
+    #: The IANA time zone staff pages show and read survey dates in (stored in UTC).
+    timezone: str = Field(default="UTC", alias="SURVEY_TIMEZONE")
+
+    # --- fieldwork delivery (survey_app/fieldwork, survey_app/integrations) ---------------------
+    #: Twilio account (``AC`` + 32 hex) and Auth Token: REST calls and webhook signatures.
+    twilio_account_sid: str | None = Field(default=None, alias="SURVEY_TWILIO_ACCOUNT_SID")
+    twilio_auth_token: SecretStr | None = Field(default=None, alias="SURVEY_TWILIO_AUTH_TOKEN")
+    #: Send Twilio REST calls here instead of ``*.twilio.com`` (a mock such as Prism); unset in production.
+    twilio_api_base_url: str | None = Field(default=None, alias="SURVEY_TWILIO_API_BASE_URL")
+    #: The E.164 number texts and calls come from.
+    twilio_from_number: str | None = Field(default=None, alias="SURVEY_TWILIO_FROM_NUMBER")
+    smtp_host: str | None = Field(default=None, alias="SURVEY_SMTP_HOST")
+    smtp_port: int = Field(default=587, alias="SURVEY_SMTP_PORT")
+    #: ``starttls`` (upgrade a plain connection), ``ssl`` (TLS from the start, port 465) or ``none``.
+    smtp_security: str = Field(default="starttls", alias="SURVEY_SMTP_SECURITY")
+    smtp_username: str | None = Field(default=None, alias="SURVEY_SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, alias="SURVEY_SMTP_PASSWORD")
+    #: The From of invitation e-mails, e.g. ``Survey team <survey@example.org>``.
+    mail_from: str | None = Field(default=None, alias="SURVEY_MAIL_FROM")
+    #: Who invites, as named in invitations ("{organisation} invites you ...").
+    organisation_name: str = Field(default="Survey team", alias="SURVEY_ORGANISATION_NAME")
+    #: How often the worker looks for due contact attempts.
+    worker_poll_seconds: int = Field(default=15, alias="SURVEY_WORKER_POLL_SECONDS")
+    #: Per-sender rate limits (messages or calls per second).
+    email_per_second: float = Field(default=5.0, alias="SURVEY_EMAIL_PER_SECOND")
+    sms_per_second: float = Field(default=1.0, alias="SURVEY_SMS_PER_SECOND")
+    calls_per_second: float = Field(default=1.0, alias="SURVEY_CALLS_PER_SECOND")
+    #: When an answering machine takes an interview call: ``hangup`` (default) or leave a ``message``.
+    ivr_on_machine: str = Field(default="hangup", alias="SURVEY_IVR_ON_MACHINE")
+    #: An attempt left ``sending`` by a worker that stopped is reconciled after this long.
+    reconcile_after_seconds: int = Field(default=120, alias="SURVEY_RECONCILE_AFTER_SECONDS")
 
     @field_validator("database_url", mode="before")
     @classmethod
@@ -157,6 +190,95 @@ class Settings(BaseModel):
         if tag is None:
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}, got {value!r}")
         return tag
+
+    @field_validator("twilio_account_sid", mode="before")
+    @classmethod
+    def _twilio_account_sid(cls, value: object) -> str | None:
+        if not value:
+            return None
+        text = str(value).strip()
+        if not re.fullmatch(r"AC[0-9a-f]{32}", text):
+            raise ValueError(f"must be AC followed by 32 hexadecimal digits (Twilio console), got {text!r}")
+        return text
+
+    @field_validator("twilio_api_base_url", mode="before")
+    @classmethod
+    def _twilio_api_base_url(cls, value: object) -> str | None:
+        if not value:
+            return None
+        text = str(value).strip().rstrip("/")
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise ValueError(f"must be a scheme and host such as http://127.0.0.1:4010, got {value!r}")
+        return text
+
+    @field_validator("twilio_from_number", mode="before")
+    @classmethod
+    def _twilio_from_number(cls, value: object) -> str | None:
+        if not value:
+            return None
+        text = str(value).strip()
+        if not re.fullmatch(r"\+[1-9][0-9]{6,14}", text):
+            raise ValueError(f"must be an E.164 number such as +14155550100, got {text!r}")
+        return text
+
+    @field_validator("smtp_port", mode="before")
+    @classmethod
+    def _smtp_port(cls, value: object) -> int:
+        port = _whole_number(value, "TCP port", 1)
+        if port > 65535:
+            raise ValueError(f"must be a TCP port (1-65535), got {port}")
+        return port
+
+    @field_validator("smtp_security", mode="before")
+    @classmethod
+    def _smtp_security(cls, value: object) -> str:
+        text = str(value).strip().lower()
+        if text not in ("starttls", "ssl", "none"):
+            raise ValueError(f"must be starttls, ssl or none, got {value!r}")
+        return text
+
+    @field_validator("worker_poll_seconds", mode="before")
+    @classmethod
+    def _poll(cls, value: object) -> int:
+        return _whole_number(value, "seconds", 1)
+
+    @field_validator("reconcile_after_seconds", mode="before")
+    @classmethod
+    def _reconcile_after(cls, value: object) -> int:
+        return _whole_number(value, "seconds", 0)
+
+    @field_validator("ivr_on_machine", mode="before")
+    @classmethod
+    def _ivr_on_machine(cls, value: object) -> str:
+        text = str(value).strip().lower()
+        if text not in ("hangup", "message"):
+            raise ValueError(f"must be hangup or message, got {value!r}")
+        return text
+
+    @field_validator("email_per_second", "sms_per_second", "calls_per_second", mode="before")
+    @classmethod
+    def _rate(cls, value: object) -> float:
+        text = str(value).strip()
+        try:
+            rate = float(text)
+        except ValueError:
+            raise ValueError(f"must be a number of messages per second, got {text!r}") from None
+        if not rate > 0:
+            raise ValueError(f"must be more than 0 messages per second, got {text!r}")
+        return rate
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _timezone(cls, value: object) -> str:
+        text = str(value).strip()
+        try:
+            ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"must be an IANA time zone such as Asia/Shanghai or UTC, got {text!r}"
+            ) from None
+        return text
 
     @field_validator("demo", "sql_echo", mode="before")
     @classmethod

@@ -1,0 +1,243 @@
+"""Reads for fieldwork delivery: plans, delivery details of cases, due attempts, opt-outs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import String, and_, cast, exists, false
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, or_, select
+
+from survey_app.fieldwork.models import (
+    CONTACTED_STATES,
+    AttemptState,
+    ContactAttempt,
+    FieldworkCase,
+    FieldworkPause,
+    FieldworkPlan,
+    OptOut,
+    ProcessedWebhook,
+)
+from survey_app.fieldwork.plan import ChannelPlan, parse_plan
+from survey_app.surveys.models import Case, Interview, Survey
+
+
+class NotFound(LookupError):
+    """The row asked for does not exist."""
+
+
+@dataclass
+class Delivery:
+    """Everything needed to decide on and compose one attempt, read together."""
+
+    attempt: ContactAttempt
+    case: Case
+    survey: Survey
+    plan_row: FieldworkPlan
+    details: FieldworkCase | None
+    interview: Interview | None
+
+    @property
+    def plan(self) -> ChannelPlan:
+        return parse_plan(self.plan_row.document)
+
+    def address(self, channel: str) -> str | None:
+        """Return the case's address for ``channel`` (e-mail, or the phone for SMS and calls)."""
+        if self.details is None:
+            return None
+        return self.details.email if channel == "email" else self.details.phone_e164
+
+
+def get_plan(session: Session, survey_id: int) -> FieldworkPlan | None:
+    """Return the channel plan row of a survey (None: no plan yet)."""
+    return session.exec(select(FieldworkPlan).where(FieldworkPlan.survey_id == survey_id)).first()
+
+
+def query_launched_plans(session: Session) -> Sequence[FieldworkPlan]:
+    """Return the plans that are launched and not paused."""
+    return session.exec(
+        select(FieldworkPlan).where(
+            col(FieldworkPlan.launched_at).is_not(None), col(FieldworkPlan.paused) == false()
+        )
+    ).all()
+
+
+def query_cases_without_attempts(
+    session: Session, survey_id: int, limit: int
+) -> Sequence[tuple[Case, FieldworkCase | None]]:
+    """Return cases of a survey that have no contact attempt planned yet, with their delivery details."""
+    planned = select(ContactAttempt.case_id).where(ContactAttempt.survey_id == survey_id)
+    return session.exec(
+        select(Case, FieldworkCase)
+        .outerjoin(FieldworkCase, col(FieldworkCase.case_id) == col(Case.id))
+        # Pilot links handed out by hand are never contacted (and keep their token).
+        .where(Case.survey_id == survey_id, col(Case.id).not_in(planned), col(Case.is_test).is_not(True))
+        .order_by(col(Case.id))
+        .limit(limit)
+    ).all()
+
+
+def query_due_attempts(
+    session: Session, channel: str, now: dt.datetime, limit: int
+) -> Sequence[ContactAttempt]:
+    """Return planned attempts of ``channel`` that are due, oldest first, of surveys not paused."""
+    return session.exec(
+        select(ContactAttempt)
+        .join(FieldworkPlan, col(FieldworkPlan.survey_id) == col(ContactAttempt.survey_id))
+        .where(
+            ContactAttempt.channel == channel,
+            ContactAttempt.state == AttemptState.planned,
+            col(ContactAttempt.due_at) <= now,
+            or_(col(ContactAttempt.next_retry_at).is_(None), col(ContactAttempt.next_retry_at) <= now),
+            col(FieldworkPlan.paused) == false(),
+            ~_paused_part(channel),
+        )
+        .order_by(col(ContactAttempt.due_at), col(ContactAttempt.id))
+        .limit(limit)
+    ).all()
+
+
+def _paused_part(channel: str) -> Any:
+    """Return the condition "this attempt's channel or wave is paused in its survey"."""
+    return exists().where(
+        col(FieldworkPause.survey_id) == col(ContactAttempt.survey_id),
+        or_(
+            and_(col(FieldworkPause.scope) == "channel", col(FieldworkPause.value) == channel),
+            and_(
+                col(FieldworkPause.scope) == "wave",
+                col(FieldworkPause.value) == cast(col(ContactAttempt.wave), String),
+            ),
+        ),
+    )
+
+
+def query_pauses(session: Session, survey_id: int) -> Sequence[FieldworkPause]:
+    """Return the paused channels and waves of a survey."""
+    return session.exec(
+        select(FieldworkPause)
+        .where(FieldworkPause.survey_id == survey_id)
+        .order_by(col(FieldworkPause.scope), col(FieldworkPause.value))
+    ).all()
+
+
+def get_delivery(session: Session, attempt: ContactAttempt) -> Delivery:
+    """Return the attempt with its case, survey, plan, delivery details and interview."""
+    row = session.execute(  # five entities: beyond sqlmodel's typed select overloads
+        sa_select(Case, Survey, FieldworkPlan, FieldworkCase, Interview)
+        .join(Survey, col(Survey.id) == col(Case.survey_id))
+        .join(FieldworkPlan, col(FieldworkPlan.survey_id) == col(Survey.id))
+        .outerjoin(FieldworkCase, col(FieldworkCase.case_id) == col(Case.id))
+        .outerjoin(Interview, col(Interview.case_id) == col(Case.id))
+        .where(col(Case.id) == attempt.case_id)
+    ).one()
+    case, survey, plan_row, details, interview = row
+    return Delivery(attempt, case, survey, plan_row, details, interview)
+
+
+def get_attempt_by_key(session: Session, key: str) -> ContactAttempt | None:
+    """Return the attempt with idempotency key ``key``."""
+    return session.exec(select(ContactAttempt).where(ContactAttempt.idempotency_key == key)).first()
+
+
+def count_contacts_made(session: Session, case_id: int) -> int:
+    """Return how many messages or calls the provider accepted for ``case_id``."""
+    return session.exec(
+        select(func.count()).where(
+            ContactAttempt.case_id == case_id, col(ContactAttempt.state).in_(CONTACTED_STATES)
+        )
+    ).one()
+
+
+def query_stale_attempts(
+    session: Session, before: dt.datetime, exclude_worker: str
+) -> Sequence[ContactAttempt]:
+    """Return attempts left ``sending`` by another worker since before ``before``."""
+    return session.exec(
+        select(ContactAttempt).where(
+            ContactAttempt.state == AttemptState.sending,
+            col(ContactAttempt.claimed_at) < before,
+            or_(col(ContactAttempt.claimed_by).is_(None), col(ContactAttempt.claimed_by) != exclude_worker),
+        )
+    ).all()
+
+
+def query_unknown_attempts(session: Session, limit: int = 200) -> Sequence[ContactAttempt]:
+    """Return attempts whose outcome must be looked up at the provider."""
+    return session.exec(
+        select(ContactAttempt)
+        .where(ContactAttempt.state == AttemptState.unknown)
+        .order_by(col(ContactAttempt.id))
+        .limit(limit)
+    ).all()
+
+
+def is_opted_out(session: Session, addresses: Iterable[str | None]) -> bool:
+    """Return True when any of ``addresses`` (e-mail or E.164) has opted out of all contact."""
+    wanted = [a.lower() for a in addresses if a]
+    if not wanted:
+        return False
+    return session.exec(select(OptOut.id).where(col(OptOut.address).in_(wanted)).limit(1)).first() is not None
+
+
+def query_addresses_of_phone(session: Session, phone: str) -> list[str]:
+    """Return every address of the people using ``phone`` (their e-mails too): one person, one opt-out."""
+    rows = session.exec(select(FieldworkCase).where(FieldworkCase.phone_e164 == phone)).all()
+    addresses = {phone}
+    addresses.update(r.email for r in rows if r.email)
+    return sorted(addresses)
+
+
+def get_case_details(session: Session, case_id: int) -> tuple[Case, FieldworkCase | None] | None:
+    """Return a case and its delivery details."""
+    row = session.exec(
+        select(Case, FieldworkCase)
+        .outerjoin(FieldworkCase, col(FieldworkCase.case_id) == col(Case.id))
+        .where(Case.id == case_id)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+@dataclass
+class ActiveConversation:
+    """An SMS interview in progress for a phone number."""
+
+    interview: Interview
+    survey: Survey
+    case: Case
+
+
+def find_active_sms_interview(session: Session, phone: str) -> ActiveConversation | None:
+    """Return the most recently active unfinished SMS interview of the person texting from ``phone``."""
+    row = session.exec(
+        select(Interview, Survey, Case)
+        .join(Case, col(Case.id) == col(Interview.case_id))
+        .join(Survey, col(Survey.id) == col(Interview.survey_id))
+        .join(FieldworkCase, col(FieldworkCase.case_id) == col(Case.id))
+        .where(
+            FieldworkCase.phone_e164 == phone,
+            Interview.channel == "sms",
+            col(Interview.completed_at).is_(None),
+        )
+        .order_by(col(Interview.updated_at).desc(), col(Interview.id).desc())
+    ).first()
+    if row is None:
+        return None
+    interview, survey, case = row
+    return ActiveConversation(interview, survey, case)
+
+
+def get_processed_webhook(session: Session, key: str) -> ProcessedWebhook | None:
+    """Return the record of an already handled webhook."""
+    return session.exec(select(ProcessedWebhook).where(ProcessedWebhook.key == key)).first()
+
+
+def query_surveys_with_plans(session: Session) -> Sequence[tuple[Survey, FieldworkPlan | None]]:
+    """Return every survey with its channel plan (None when it has none), newest first."""
+    return session.exec(
+        select(Survey, FieldworkPlan)
+        .outerjoin(FieldworkPlan, col(FieldworkPlan.survey_id) == col(Survey.id))
+        .order_by(col(Survey.id).desc())
+    ).all()

@@ -1,0 +1,1 @@
+"""Clients of outside services (Twilio, SMTP), each built in exactly one place from the settings."""

@@ -1,0 +1,118 @@
+"""The worker process (``survey worker``): one APScheduler ``BlockingScheduler`` for the deployment.
+
+Never run the scheduler inside web workers: APScheduler has no cross-process coordination, so
+every gunicorn worker would run every job. Jobs live in a persistent ``SQLAlchemyJobStore`` in the
+app database (table ``apscheduler_jobs``, created by our migrations); the job table in
+``scheduling.jobs`` is re-applied at every start, so changed intervals take effect and removed jobs
+disappear. Each job runs in its own thread (one instance at a time), so a slow SMS batch does not
+hold up e-mail; SIGTERM/SIGINT stop taking new attempts and let the one in flight finish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy import delete
+from sqlmodel import Session
+
+from survey_app import schema
+from survey_app.db import get_engine, open_session
+from survey_app.scheduling.jobs import JOBS, JobSpec
+from survey_app.scheduling.models import JOBS_TABLE, apscheduler_jobs
+
+log = logging.getLogger(__name__)
+
+#: Set when the worker is asked to stop: long-running jobs check it between attempts.
+STOPPING = threading.Event()
+_APP: Flask | None = None
+
+
+class WorkerError(RuntimeError):
+    """The worker cannot start (the message says why and what to do)."""
+
+
+def worker_app() -> Flask:
+    """Return the app of this worker process (built from the environment when none was registered)."""
+    global _APP
+    if _APP is None:
+        from survey_app import create_app
+
+        _APP = create_app()
+    return _APP
+
+
+@contextmanager
+def job_context() -> Iterator[tuple[Flask, Session]]:
+    """An app context and a session for one job run (jobs take ids, never objects)."""
+    app = worker_app()
+    with app.app_context(), open_session(app) as session:
+        yield app, session
+
+
+def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BlockingScheduler) -> BaseScheduler:
+    """Return a scheduler whose job store is the app database, with the job table installed."""
+    engine = get_engine(app)
+    store = SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)
+    scheduler = scheduler_class(
+        jobstores={"default": store},
+        executors={"default": ThreadPoolExecutor(max_workers=len(JOBS))},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        timezone=dt.UTC,
+    )
+    install_jobs(app, scheduler, JOBS)
+    return scheduler
+
+
+def install_jobs(app: Flask, scheduler: BaseScheduler, jobs: tuple[JobSpec, ...]) -> None:
+    """Add every job of the table (replacing the stored one), due now; drop stored jobs not in it."""
+    settings = app.config["SURVEY_SETTINGS"]
+    with get_engine(app).begin() as connection:
+        connection.execute(delete(apscheduler_jobs).where(apscheduler_jobs.c.id.not_in([j.id for j in jobs])))
+    now = dt.datetime.now(dt.UTC)
+    for job in jobs:
+        scheduler.add_job(
+            job.func,
+            "interval",
+            seconds=job.interval(settings),
+            id=job.id,
+            name=job.description or job.id,
+            replace_existing=True,
+            next_run_time=now,
+        )
+
+
+def run_worker(app: Flask) -> None:
+    """Run the scheduler until SIGTERM or SIGINT.
+
+    :raises WorkerError: the database is not at the code's schema.
+    """
+    global _APP
+    if not schema.schema_is_current(get_engine(app)):
+        raise WorkerError(f"the database is not at the current schema: run `{schema.UPGRADE_COMMAND}` first")
+    _APP = app
+    STOPPING.clear()
+    # One line per job run every few seconds drowns what matters; failures still log as errors.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+    scheduler = build_scheduler(app)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: stopping after the attempts in flight", signum)
+        STOPPING.set()
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("worker started with jobs: %s", ", ".join(job.id for job in JOBS))
+    scheduler.start()
+    log.info("worker stopped")
