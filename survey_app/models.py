@@ -8,6 +8,7 @@ fails if any ``survey_app/**/models.py`` is left out). One line per module packa
 from survey_app.auth import models as auth_models
 from survey_app.designs import models as designs_models
 from survey_app.fieldwork import models as fieldwork_models
+from survey_app.frames import models as frames_models
 from survey_app.scheduling import models as scheduling_models
 from survey_app.surveys import models as surveys_models
 
@@ -15,6 +16,7 @@ __all__ = [
     "auth_models",
     "designs_models",
     "fieldwork_models",
+    "frames_models",
     "scheduling_models",
     "surveys_models",
 ]
