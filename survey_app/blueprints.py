@@ -20,6 +20,7 @@ MODULES: tuple[str, ...] = (
     "survey_app.respond",
     "survey_app.fieldwork",
     "survey_app.designs",
+    "survey_app.sampling",
     "survey_app.frames",
     "survey_app.surveys",
     "survey_app.results",

@@ -9,6 +9,7 @@ from survey_app.auth import models as auth_models
 from survey_app.designs import models as designs_models
 from survey_app.fieldwork import models as fieldwork_models
 from survey_app.frames import models as frames_models
+from survey_app.sampling import models as sampling_models
 from survey_app.scheduling import models as scheduling_models
 from survey_app.surveys import models as surveys_models
 
@@ -17,6 +18,7 @@ __all__ = [
     "designs_models",
     "fieldwork_models",
     "frames_models",
+    "sampling_models",
     "scheduling_models",
     "surveys_models",
 ]

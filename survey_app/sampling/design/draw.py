@@ -155,7 +155,8 @@ def draw(
     position_of = {name: h for h, name in enumerate(names)}
 
     codes, code_labels = _factorize(frame_strata, labels)
-    present = np.flatnonzero(np.bincount(codes, minlength=len(code_labels)))
+    code_counts = np.bincount(codes, minlength=len(code_labels))
+    present = np.flatnonzero(code_counts)
     unknown = [code_labels[c] for c in present.tolist() if code_labels[c] not in position_of]
     if unknown:
         listed = ", ".join(repr(u) for u in unknown[:10])
@@ -169,7 +170,8 @@ def draw(
     n_strata = len(names)
     small = np.uint8 if n_strata <= 1 << 8 else (np.uint16 if n_strata <= 1 << 16 else np.intp)
     stratum_codes = lut.astype(small)[codes]
-    counts = np.bincount(stratum_codes, minlength=n_strata)
+    # N_h from the per-code counts (no second pass over the frame).
+    counts = np.bincount(lut[present], weights=code_counts[present], minlength=n_strata).astype(np.int64)
 
     problems = []
     for h, name in enumerate(names):
@@ -196,11 +198,7 @@ def draw(
         if n_h == 0:
             continue
         keys = rng.random(big_n)
-        if n_h < big_n:
-            chosen = np.argpartition(keys, n_h - 1)[:n_h]
-            chosen = chosen[np.argsort(keys[chosen], kind="stable")]
-        else:
-            chosen = np.argsort(keys, kind="stable")
+        chosen = _smallest(keys, n_h) if n_h < big_n else np.argsort(keys, kind="stable")
         picked.append(order[starts[h] + chosen])
         groups.append((offset + np.arange(n_h, dtype=np.int64)) % n_groups + 1)
         offset = (offset + n_h) % n_groups
@@ -231,6 +229,28 @@ def draw(
         population={name: int(counts[h]) for h, name in enumerate(names)},
         sample_sizes=dict(sizes),
     )
+
+
+def _smallest(keys: NDArray[np.float64], n: int) -> NDArray[np.intp]:
+    """Positions of the ``n`` smallest of ``keys`` (uniform on [0, 1)), in increasing key order.
+
+    The n-th smallest of N uniform keys is close to n/N, so only the keys below a bound six
+    standard deviations above it are partitioned: one cheap comparison pass over the stratum
+    instead of a selection over all of it. The result is the same as selecting over all keys (the
+    n smallest keys are all below the bound whenever at least n are); in the rare case that fewer
+    than n fall below it, the selection runs over all keys.
+    """
+    big_n = keys.shape[0]
+    share = n / big_n
+    bound = share + 6.0 * np.sqrt(share * (1.0 - share) / big_n) + 1.0 / big_n
+    chosen: NDArray[np.intp] | None = None
+    if bound < 0.5:
+        candidates = np.flatnonzero(keys < bound)
+        if candidates.size >= n:
+            chosen = candidates[np.argpartition(keys[candidates], n - 1)[:n]]
+    if chosen is None:
+        chosen = np.argpartition(keys, n - 1)[:n]
+    return chosen[np.argsort(keys[chosen], kind="stable")]
 
 
 def _whole(value: object) -> int | None:

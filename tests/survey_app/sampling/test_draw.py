@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 from collections import Counter
 
 import numpy as np
@@ -203,21 +202,17 @@ def test_empty_frame_and_zero_sample() -> None:
     assert sample.weights.shape == (0,)
 
 
-def test_one_million_units_fifty_strata_is_fast() -> None:
+def test_one_million_units_fifty_strata_gives_exact_sizes() -> None:
+    """A frame the size of the benchmark draws exactly n_h per stratum (speed: bench/sample_draw.py)."""
     rng = np.random.default_rng(2024)
     codes = rng.integers(0, 50, 1_000_000).astype(np.int32)
     names = [f"stratum-{h:02d}" for h in range(50)]
     counts = np.bincount(codes, minlength=50)
     alloc = allocate({names[h]: int(counts[h]) for h in range(50)}, 10_000, "proportional")
-    draw(codes[:1000], {names[h]: 0 for h in range(50)}, seed=0, labels=names)  # warm-up
-    best = math.inf
-    for _ in range(3):
-        start = time.perf_counter()
-        sample = draw(codes, alloc, seed=7, replicates=10, labels=names)
-        best = min(best, time.perf_counter() - start)
+    sample = draw(codes, alloc, seed=7, replicates=10, labels=names)
     assert len(sample) == 10_000
+    assert len(set(sample.indices.tolist())) == 10_000
     assert Counter(sample.strata.tolist()) == alloc.issued_sizes
-    assert best < 0.5, f"draw took {best:.3f} s"  # about 0.02 s on a laptop; generous for CI
 
 
 # --------------------------------------------------------------------------------------------------
