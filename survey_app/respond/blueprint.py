@@ -6,12 +6,17 @@ from flask import Blueprint
 
 from survey_app.config import LANGUAGES
 from survey_app.respond import controllers
+from survey_app.respond.options import choice_options
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 
 bp.add_url_rule("/s/<token>", "personal", controllers.personal, methods=["GET", "POST"])
 bp.add_url_rule("/o/<token>", "open_link", controllers.open_link)
 bp.add_url_rule("/r/<token>", "resume", controllers.resume, methods=["GET", "POST"])
+
+
+# App-wide: other blueprints render respond/page.html too (the designer's preview).
+bp.add_app_template_global(choice_options, "choice_options")
 
 
 @bp.context_processor

@@ -125,10 +125,11 @@ def _serve(access: RespondentAccess) -> Response | str:
         state = operations.finish_interview(session, survey, interview, questionnaire, now=now)
         return _thank_you(survey, questionnaire, state)
     if request.method != "POST":
-        return _page(survey, questionnaire, state)
+        return _page(survey, questionnaire, state, step=step)
     parsed = get_channel("web").parse(step, Inbound(fields=request.form.to_dict(flat=False)), state.language)
     if not parsed.ok and parsed.control is not Control.BACK:
-        return _page(survey, questionnaire, state, errors=dict(parsed.field_errors), submitted=True)
+        errors = dict(parsed.field_errors)
+        return _page(survey, questionnaire, state, errors=errors, submitted=True, step=step)
     outcome = operations.submit_page(
         session,
         survey,
@@ -156,8 +157,10 @@ def _page(
     *,
     errors: dict[str, str] | None = None,
     submitted: bool = False,
+    step: Step | None = None,
 ) -> Response | str:
-    step = engine.next_step(questionnaire, state)
+    # ``step``: the caller's next_step of this very state, when it has it.
+    step = step if step is not None else engine.next_step(questionnaire, state)
     form = get_channel_form(step, state.language, request.form if submitted else None)
     return render_template(
         "respond/page.html",

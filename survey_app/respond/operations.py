@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlalchemy import bindparam, update
+from sqlmodel import Session
 
 from questionnaires import engine
-from questionnaires.definition import Questionnaire
-from questionnaires.state import AnswerError, InterviewState
+from questionnaires.definition import NON_ANSWERED_TYPES, Questionnaire
+from questionnaires.state import AnswerError, InterviewState, Step
 from survey_app.surveys.models import Case, Interview, InterviewSource, Survey
 
 
@@ -96,18 +96,91 @@ def submit_page(
         return PageOutcome(state=state, stale=True)
     moment = now.timestamp()
     errors: tuple[AnswerError, ...] = ()
+    step: Step | None = None
     if go_back:
         state = engine.back(questionnaire, state, now=moment)
     else:
         result = engine.answer(questionnaire, state, replies, now=moment)
         state, errors = result.state, result.errors
-        if not errors and engine.next_step(questionnaire, state, now=moment).done:
-            state = engine.complete(questionnaire, state, now=moment)
-    stored = _store(session, survey, interview, questionnaire, state, expected_step=step_key, now=now)
+        if not errors:
+            step = engine.next_step(questionnaire, state, now=moment)
+            if step.done:
+                state, step = engine.complete(questionnaire, state, now=moment), None
+    stored = _store(
+        session, survey, interview, questionnaire, state, expected_step=step_key, now=now, step=step
+    )
     if not stored:
         session.rollback()
         return PageOutcome(state=InterviewState.from_dict(interview.state), stale=True)
     return PageOutcome(state=state, errors=errors)
+
+
+@dataclass
+class TurnOutcome:
+    """What one conversational turn did (an SMS reply, a key press, an agent's entry)."""
+
+    state: InterviewState
+    errors: tuple[AnswerError, ...] = ()
+    #: The interview was not at the step on record (a retried webhook, finished): nothing stored.
+    stale: bool = False
+    #: Statement-only steps (``info``) passed on the way to the next question, to present them.
+    passed: tuple[Step, ...] = ()
+
+    @property
+    def completed(self) -> bool:
+        """Return True when the interview is complete after this turn."""
+        return self.state.completed
+
+
+def record_turn(
+    session: Session,
+    survey: Survey,
+    interview: Interview,
+    questionnaire: Questionnaire,
+    *,
+    replies: Mapping[str, object],
+    go_back: bool = False,
+    now: dt.datetime,
+    before_commit: Callable[[TurnOutcome], None] | None = None,
+) -> TurnOutcome:
+    """Apply one turn of a conversational channel and store it in one conditional write.
+
+    The channel-agnostic form of :func:`submit_page` for one-question-at-a-time channels: the
+    replies answer the step on record (``interview.step_key``); statement-only steps that follow
+    are passed (and returned, so the channel can say them); the interview is completed when
+    nothing is left. A turn whose step was already answered stores nothing (``stale``).
+
+    :param before_commit: called with the outcome before the write, to add rows that must commit
+        with it (e.g. a webhook's idempotency marker carrying the reply); rolled back if stale.
+    """
+    state = InterviewState.from_dict(interview.state)
+    if interview.completed_at is not None:
+        return TurnOutcome(state=state, stale=True)
+    moment = now.timestamp()
+    errors: tuple[AnswerError, ...] = ()
+    passed: list[Step] = []
+    if go_back:
+        state = engine.back(questionnaire, state, now=moment)
+    else:
+        result = engine.answer(questionnaire, state, replies, now=moment)
+        state, errors = result.state, result.errors
+    if not errors and not go_back:
+        step = engine.next_step(questionnaire, state, now=moment)
+        while not step.done and all(q.type in NON_ANSWERED_TYPES for q in step.questions):
+            passed.append(step)
+            state = engine.answer(questionnaire, state, {}, now=moment).state
+            step = engine.next_step(questionnaire, state, now=moment)
+        if step.done:
+            state = engine.complete(questionnaire, state, now=moment)
+    outcome = TurnOutcome(state=state, errors=errors, passed=tuple(passed))
+    if before_commit is not None:
+        before_commit(outcome)
+    if not _store(
+        session, survey, interview, questionnaire, state, expected_step=interview.step_key, now=now
+    ):
+        session.rollback()
+        return TurnOutcome(state=InterviewState.from_dict(interview.state), stale=True)
+    return outcome
 
 
 def finish_interview(
@@ -138,6 +211,14 @@ def change_language(
     return changed
 
 
+#: The conditional write of every page and turn, built once. The SET clause comes from the
+#: parameters' keys; ``b_id`` and ``b_step`` are the WHERE clause's (named apart from the columns).
+_INTERVIEWS = Interview.__table__  # type: ignore[attr-defined]
+_STORE = update(_INTERVIEWS).where(
+    _INTERVIEWS.c.id == bindparam("b_id"), _INTERVIEWS.c.step_key == bindparam("b_step")
+)
+
+
 def _store(
     session: Session,
     survey: Survey,
@@ -147,23 +228,23 @@ def _store(
     *,
     expected_step: str,
     now: dt.datetime,
+    step: Step | None = None,
 ) -> bool:
+    """Write ``state`` if the interview is still at ``expected_step``; commit; False if it was not.
+
+    :param step: ``engine.next_step`` of ``state`` when the caller has it (saves computing it again).
+    """
     status = engine.interview_status(questionnaire, state, partial_threshold=survey.partial_threshold)
     values = {
         "state": state.to_dict(),
-        "step_key": engine.next_step(questionnaire, state).key,
+        "step_key": (step if step is not None else engine.next_step(questionnaire, state)).key,
         "status": status.value,
         "language": state.language,
         "answers": engine.final_answers(questionnaire, state),
         "updated_at": now,
         "completed_at": now if state.completed else None,
     }
-    result = session.execute(
-        update(Interview)
-        .where(col(Interview.id) == interview.id, col(Interview.step_key) == expected_step)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_STORE, {**values, "b_id": interview.id, "b_step": expected_step})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
     session.commit()
