@@ -171,8 +171,9 @@ def build_message(rendered: RenderedEmail, *, sender: str, recipient: str) -> Em
     message["Subject"] = rendered.subject
     message["From"] = sender
     message["To"] = recipient
-    for name, value in rendered.headers.items():
-        message[name] = value
+    # After the body: set_content() clears every Content-* header (Content-Language included).
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    for name, value in rendered.headers.items():
+        message[name] = value
     return message

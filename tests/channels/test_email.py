@@ -108,6 +108,7 @@ def test_build_message_is_multipart_alternative_and_survives_serialisation() -> 
     assert parsed["Subject"] == "诚邀您参与：客户满意度调查"
     assert parsed["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>"
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert parsed["Content-Language"] == "zh-Hans"  # set_content() used to drop it
     assert parsed["To"] == "li@example.org"
     plain = parsed.get_body(("plain",))
     assert plain is not None
