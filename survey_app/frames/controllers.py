@@ -1,11 +1,13 @@
-"""Views of frames: list, upload → column mapping → import (progress) → report, and downloads."""
+"""Views of frames: list, upload → column mapping → queued import (progress) → report, downloads,
+re-queueing a failed import and deleting a frame. The worker imports (``frames.tasks``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -14,10 +16,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from survey_app.auth.access import roles_required
 from survey_app.auth.models import Role
 from survey_app.db import get_engine, get_session
-from survey_app.frames import queries
+from survey_app.frames import operations, queries, queue
 from survey_app.frames.columns import MappingError
 from survey_app.frames.forms import MappingForm, UploadForm, column_map, mapping_choices, proposed_targets
-from survey_app.frames.importer import ImportRequest, create_frame
+from survey_app.frames.importer import ImportRequest
 from survey_app.frames.labels import error_text
 from survey_app.frames.models import DuplicatePolicy, Frame, FrameStatus
 from survey_app.frames.reader import FileReadError, open_table
@@ -27,7 +29,7 @@ from survey_app.frames.uploads import (
     claim_upload,
     load_upload,
     save_upload,
-    start_import,
+    upload_dir,
 )
 
 STAFF = (Role.researcher, Role.admin)
@@ -59,7 +61,7 @@ def new() -> str:
 
 @roles_required(*STAFF)
 def start() -> str | BaseResponse:
-    """Step 2 posted: check the map, create the frame, start the import, show its progress."""
+    """Step 2 posted: check the map, queue the import for the worker, show its progress."""
     form = MappingForm()
     token = form.token.data or ""
     try:
@@ -70,7 +72,7 @@ def start() -> str | BaseResponse:
         path = claim_upload(path)
     except (UploadMissing, FileReadError, MappingError) as exc:
         return _mapping_page(form, token, error=error_text(exc.code, exc.params, str(exc)))
-    frame = create_frame(
+    frame = queue.queue_import(
         get_session(),
         ImportRequest(
             name=settings.name,
@@ -81,8 +83,8 @@ def start() -> str | BaseResponse:
             encoding=settings.encoding,
             user_id=current_user.id,
         ),
+        path,
     )
-    start_import(frame, path, settings.encoding)
     return redirect(url_for("frames.show", frame_id=frame.id))
 
 
@@ -119,13 +121,37 @@ def show(frame_id: int) -> str:
     return render_template(
         "frames/show.html",
         frame=frame,
-        importing=frame.status is FrameStatus.importing,
+        importing=frame.status in (FrameStatus.queued, FrameStatus.importing),
         issues=queries.query_issues(session, frame, page),
         issue_total=queries.count_issues(session, frame),
         page=page,
         page_size=queries.ISSUES_PAGE,
         contacts=queries.query_contacts(session, frame),
     )
+
+
+@roles_required(*STAFF)
+def requeue(frame_id: int) -> BaseResponse:
+    """Queue a failed web import again (its upload is kept until the frame is ready or deleted)."""
+    try:
+        queue.requeue(get_session(), frame_id, upload_dir())
+    except queue.QueueError as exc:
+        flash(error_text(exc.code, exc.params, str(exc)), "error")
+    else:
+        flash(_("The import is queued again."), "success")
+    return redirect(url_for("frames.show", frame_id=frame_id))
+
+
+@roles_required(*STAFF)
+def delete(frame_id: int) -> BaseResponse:
+    """Delete a frame, unless it is being imported or a sample was drawn from it."""
+    try:
+        name = operations.delete_frame(get_session(), frame_id, upload_dir())
+    except operations.GovernanceError as exc:
+        flash(error_text(exc.code, exc.params, str(exc)), "error")
+        return redirect(url_for("frames.show", frame_id=frame_id))
+    flash(_("Frame “%(name)s” deleted.", name=name), "success")
+    return redirect(url_for("frames.index"))
 
 
 @roles_required(*STAFF)

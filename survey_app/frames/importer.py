@@ -5,6 +5,11 @@ row is in and duplicates are resolved; then it becomes ``ready`` in the same com
 counts. Any failure deletes the frame's contacts and issues again and marks it ``failed`` with
 the reason, so no half-imported frame can be sampled. Batches are committed so that memory stays
 bounded and the web page can show progress while the file is read.
+
+Every commit also moves the frame's heartbeat (``updated_at``), conditionally on the frame still
+being the import this process started (status ``importing`` and the heartbeat it last wrote): an
+import declared dead meanwhile (``queue.fail_stale_imports``) or taken over after a re-queue then
+stops with ``ImportAbandoned``, and nothing it staged since is ever committed.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from survey_app.db import utcnow
@@ -59,6 +65,10 @@ class ImportFailed(Exception):
         self.frame = frame
 
 
+class ImportAbandoned(ImportFailed):
+    """The frame is no longer this process's import (declared dead, deleted or re-queued)."""
+
+
 def create_frame(session: Session, request: ImportRequest) -> Frame:
     """A new frame in status ``importing`` (committed, so its progress can be watched)."""
     frame = Frame(
@@ -90,6 +100,9 @@ def run_import(
             _load_rows(session, frame, table, progress)
         _resolve_duplicates(session, frame)
         _finish(session, frame)
+    except ImportAbandoned:
+        session.rollback()  # what it staged since its last heartbeat; the rest was cleaned already
+        raise
     except Exception as exc:
         session.rollback()
         message = str(exc) or type(exc).__name__
@@ -159,6 +172,7 @@ def _flush(session: Session, frame: Frame, batch: _Batch, table: Table, progress
     fraction = table.fraction_read
     if fraction and frame.rows_read:
         frame.rows_expected = round(frame.rows_read / fraction)
+    _beat(session, frame)
     session.add(frame)
     session.commit()
     if progress is not None:
@@ -254,6 +268,7 @@ def _duplicate_window(contacts: sa.Table, key: sa.Column[Any], frame: Frame) -> 
 
 
 def _finish(session: Session, frame: Frame) -> None:
+    _beat(session, frame)  # first: the status written below must not satisfy or defeat the guard
     contacts = Contact.__table__  # type: ignore[attr-defined]
     count = session.execute(sa.select(sa.func.count()).where(contacts.c.frame_id == frame.id)).scalar_one()
     frame.contact_count = count
@@ -262,6 +277,27 @@ def _finish(session: Session, frame: Frame) -> None:
     frame.finished_at = utcnow()
     session.add(frame)
     session.commit()
+
+
+def _beat(session: Session, frame: Frame) -> None:
+    """Move the heartbeat in the current transaction, if the frame is still this import's.
+
+    :raises ImportAbandoned: it is not (then the caller's transaction must be rolled back).
+    """
+    stamp = utcnow()
+    frames = Frame.__table__  # type: ignore[attr-defined]
+    claimed = session.execute(
+        sa.update(frames)
+        .where(
+            frames.c.id == frame.id,
+            frames.c.status == FrameStatus.importing,
+            frames.c.updated_at == frame.updated_at,
+        )
+        .values(updated_at=stamp)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ImportAbandoned(frame, "the import was stopped: no progress was recorded for too long")
+    set_committed_value(frame, "updated_at", stamp)
 
 
 def _discard(session: Session, frame: Frame, message: str) -> None:

@@ -30,6 +30,7 @@ ACTIONS = {
     IssueAction.duplicate: _l("Duplicate, left out"),
 }
 STATUSES = {
+    FrameStatus.queued: _l("Waiting for the worker"),
     FrameStatus.importing: _l("Importing"),
     FrameStatus.ready: _l("Ready"),
     FrameStatus.failed: _l("Failed"),
@@ -82,5 +83,12 @@ def error_text(code: str, params: dict[str, Any], fallback: str) -> str:
         "days_out_of_range": _("Enter a number of days from 0 to %(limit)s.", limit=params.get("limit")),
         "too_large": _("The file is larger than %(limit)s MB.", limit=params.get("limit")),
         "upload_missing": _("The uploaded file is no longer available: upload it again."),
+        "upload_gone": _("The uploaded file is no longer kept: upload it again."),
+        "not_failed": _("Only a failed import can be queued again."),
+        "frame_importing": _("The frame is being imported: wait until the import ends, then delete it."),
+        "frame_sampled": _(
+            "This frame cannot be deleted: a sample of %(n)s survey(s) was drawn from it.",
+            n=params.get("surveys"),
+        ),
     }
     return str(texts.get(code, fallback))

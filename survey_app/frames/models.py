@@ -2,7 +2,8 @@
 
 Field names are relied on by the sampling (draw and assignment) code: keep them stable.
 A frame is drawable only when ``status == FrameStatus.ready``; while ``importing`` its contacts
-are a staging area that a failed import deletes again.
+are a staging area that a failed import deletes again. A frame uploaded on the web is ``queued``
+until the worker (``survey worker``) claims it; the CLI imports in its own process at once.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ import enum
 from typing import Any
 
 from sqlalchemy import JSON, Enum, Index, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from survey_app.db import UTCDateTime, utcnow
 
 
 class FrameStatus(enum.StrEnum):
-    """``importing`` (staging, not drawable) → ``ready``, or ``failed`` (no contacts kept)."""
+    """``queued`` (web upload waiting for the worker) → ``importing`` (staging, not drawable) →
+    ``ready``, or ``failed`` (no contacts kept; a web upload may be queued again)."""
 
+    queued = "queued"
     importing = "importing"
     ready = "ready"
     failed = "failed"
@@ -43,6 +47,10 @@ class IssueAction(enum.StrEnum):
 
 def _enum(kind: type[enum.Enum]) -> Enum:
     return Enum(kind, native_enum=False, length=16, values_callable=lambda k: [m.value for m in k])
+
+
+#: JSONB on PostgreSQL (stored parsed: a draw reads attributes without re-parsing text per row).
+JSON_DOCUMENT = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Frame(SQLModel, table=True):
@@ -76,6 +84,14 @@ class Frame(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: Heartbeat: set when queued, claimed, and at every committed batch. An ``importing`` frame
+    #: not updated for a while was left by a process that died (``operations.fail_stale_imports``).
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    #: File name of the kept web upload under ``<instance>/frame_uploads`` (None: CLI import, or
+    #: deleted once imported); a failed frame keeps it so that it can be queued again.
+    upload_name: str | None = Field(default=None, max_length=64)
+    #: Encoding chosen on the upload form (``auto`` or a name), used when the worker reads the file.
+    upload_encoding: str | None = Field(default=None, max_length=32)
 
 
 class Contact(SQLModel, table=True):
@@ -101,7 +117,7 @@ class Contact(SQLModel, table=True):
     timezone: str | None = Field(default=None, max_length=64)
     stakeholder_group: str | None = Field(default=None, max_length=100)
     #: Every other mapped column (attribute name -> text): strata and piping.
-    attributes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON_DOCUMENT)
 
 
 class FrameImportIssue(SQLModel, table=True):

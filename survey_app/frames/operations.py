@@ -1,4 +1,5 @@
-"""Writes of contact governance: the do-not-contact list and the contact-frequency rule.
+"""Writes of contact governance (the do-not-contact list, the contact-frequency rule) and
+deleting a frame. Importing is in ``importer`` (the file) and ``queue`` (the worker's queue).
 
 Do-not-contact entries are ``fieldwork.models.OptOut`` rows with ``source='staff'``: the one list
 every survey and channel already checks. Staff may remove only what staff added: an opt-out a
@@ -11,16 +12,19 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from survey_app.db import utcnow
 from survey_app.fieldwork.models import OptOut
 from survey_app.frames.emails import normalise_email
-from survey_app.frames.models import ContactRules
+from survey_app.frames.models import Contact, ContactRules, Frame, FrameImportIssue, FrameStatus
 from survey_app.frames.phones import PhoneNormaliser
-from survey_app.frames.queries import DNC_SOURCE
+from survey_app.frames.queries import DNC_SOURCE, get_frame
+from survey_app.sampling.models import SampleDraw
 
 MAX_FREQUENCY_DAYS = 3650
 #: A do-not-contact file bigger than this is refused (the list is typed or pasted, not a frame).
@@ -175,3 +179,37 @@ def set_contact_frequency(session: Session, days: int, user_id: int | None) -> C
     session.add(rules)
     session.commit()
     return rules
+
+
+def delete_frame(session: Session, frame_id: int, upload_dir: Path) -> str:
+    """Delete a frame with its contacts, import report and kept upload; returns its name.
+
+    :raises FrameNotFound: no such frame.
+    :raises GovernanceError: ``frame_importing`` (the worker is writing it: wait for the end) or
+        ``frame_sampled`` (a survey's sample was drawn from it: the draw is the audit record).
+    """
+    frame = get_frame(session, frame_id)
+    name, upload = frame.name, frame.upload_name
+    if frame.status is FrameStatus.importing:
+        raise GovernanceError("frame_importing", "the frame is being imported: wait until it ends")
+    draws = session.exec(
+        select(func.count()).select_from(SampleDraw).where(SampleDraw.frame_id == frame_id)
+    ).one()
+    if draws:
+        raise GovernanceError(
+            "frame_sampled", f"{draws} survey sample(s) were drawn from this frame", surveys=draws
+        )
+    for table in (Contact.__table__, FrameImportIssue.__table__):  # type: ignore[attr-defined]
+        session.execute(table.delete().where(table.c.frame_id == frame_id))
+    frames = Frame.__table__  # type: ignore[attr-defined]
+    # Conditional: a worker may have claimed the queued frame since it was read.
+    deleted = session.execute(
+        frames.delete().where(frames.c.id == frame_id, frames.c.status != FrameStatus.importing)
+    )
+    if deleted.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise GovernanceError("frame_importing", "the frame is being imported: wait until it ends")
+    session.commit()
+    if upload:
+        (upload_dir / upload).unlink(missing_ok=True)
+    return name

@@ -1,17 +1,16 @@
-"""Files uploaded for a frame import, kept between the upload and the mapping step, and the
-import run in the background while the frame page shows its progress.
+"""Files uploaded for a frame import, kept between the upload, the mapping step and the import.
 
 An upload is ``<instance>/frame_uploads/<token>.data`` plus ``<token>.json`` (the settings chosen
-with it); the token is random, so a user cannot name another file. The import deletes both.
+with it); the token is random, so a user cannot name another file. Starting the import claims the
+file (``<token>.claimed``, named on the queued frame) and drops the settings; the worker deletes the
+file once the frame is ready, and deleting the frame deletes it too. The web process never imports.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
 import secrets
-import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,11 +18,6 @@ from typing import IO, Any
 
 from flask import Flask, current_app
 
-from survey_app.db import open_session
-from survey_app.frames.importer import ImportFailed, run_import
-from survey_app.frames.models import Frame
-
-log = logging.getLogger(__name__)
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 _CHUNK = 1024 * 1024
 #: An upload whose columns were not mapped within a day is deleted (it holds personal data).
@@ -87,6 +81,7 @@ def claim_upload(path: Path) -> Path:
         path.rename(claimed)
     except FileNotFoundError:
         raise UploadMissing() from None
+    path.with_suffix(".json").unlink(missing_ok=True)  # the settings are on the frame from now on
     return claimed
 
 
@@ -108,34 +103,3 @@ def discard_upload(path: Path) -> None:
     """Delete an upload and its settings."""
     path.unlink(missing_ok=True)
     path.with_suffix(".json").unlink(missing_ok=True)
-
-
-def start_import(frame: Frame, path: Path, encoding: str) -> None:
-    """Import ``path`` into ``frame``: in a thread, or at once when ``FRAMES_IMPORT_INLINE`` (tests).
-
-    The thread gets its own app context and session; the frame page polls the frame's counters.
-    """
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    assert frame.id is not None
-    frame_id = frame.id
-    if app.config.get("FRAMES_IMPORT_INLINE", app.testing):
-        _run(app, frame_id, path, encoding)
-        return
-    threading.Thread(
-        target=_run, args=(app, frame_id, path, encoding), name=f"frame-import-{frame_id}", daemon=True
-    ).start()
-
-
-def _run(app: Flask, frame_id: int, path: Path, encoding: str) -> None:
-    with app.app_context(), open_session(app) as session:
-        frame = session.get(Frame, frame_id)
-        if frame is None:
-            return
-        try:
-            run_import(session, frame, path, encoding)
-        except ImportFailed as exc:
-            log.warning("frame %s import failed: %s", frame_id, exc)
-        except Exception:  # a thread's exception would vanish: log it with the frame
-            log.exception("frame %s import stopped", frame_id)
-        finally:
-            discard_upload(path)

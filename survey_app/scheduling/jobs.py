@@ -64,4 +64,10 @@ JOBS: tuple[JobSpec, ...] = (
         setting="worker_poll_seconds",
         description="place due automated calls (IVR interviews, retries)",
     ),
+    JobSpec(
+        "frames.run_imports",
+        "survey_app.frames.tasks:run_imports",
+        seconds=5,
+        description="import queued contact frames; fail imports left by a stopped worker",
+    ),
 )

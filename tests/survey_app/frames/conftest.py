@@ -71,3 +71,13 @@ def stored(app: Flask) -> Callable[[int], tuple[list[Contact], list[FrameImportI
             return list(contacts), list(issues)
 
     return read
+
+
+@pytest.fixture
+def run_worker_job(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """``run_worker_job()``: one run of the worker's frame import job, as ``survey worker`` runs it."""
+    from survey_app.frames import tasks
+    from survey_app.scheduling import runner
+
+    monkeypatch.setattr(runner, "_APP", app)
+    return tasks.run_imports

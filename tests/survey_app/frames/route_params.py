@@ -31,5 +31,8 @@ def _opt_out(ctx: RouteContext) -> dict[str, int]:
 ROUTE_PARAMS: dict[str, Mapping[str, Any] | Callable[[RouteContext], Mapping[str, Any]]] = {
     "frames.show": _frame,
     "frames.issues_csv": _frame,
+    # A role's request may delete the frame: a new one per call (the callable runs per request).
+    "frames.requeue": _frame,
+    "frames.delete": _frame,
     "frames.remove_address": _opt_out,
 }

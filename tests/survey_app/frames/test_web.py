@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import threading
 import time
 from collections.abc import Callable
 
@@ -42,7 +41,9 @@ def _token(page: str) -> str:
     return match.group(1)
 
 
-def test_upload_map_import_and_report(client: FlaskClient, login: Callable, db_session: Session) -> None:
+def test_upload_map_import_and_report(
+    client: FlaskClient, login: Callable, db_session: Session, run_worker_job: Callable[[], None]
+) -> None:
     login(Role.researcher)
     page = _upload(client)
     # The mapping step proposes fields from the Chinese and English headers and previews rows.
@@ -67,6 +68,8 @@ def test_upload_map_import_and_report(client: FlaskClient, login: Callable, db_s
     assert response.status_code == 302
     frame = db_session.exec(select(Frame)).one()
     assert response.headers["Location"].endswith(f"/frames/{frame.id}")
+    run_worker_job()
+    db_session.refresh(frame)
     assert (frame.status, frame.contact_count, frame.rejected_count, frame.duplicate_count) == (
         FrameStatus.ready,
         1,
@@ -176,7 +179,9 @@ def test_frame_pages_in_chinese(app: Flask, client: FlaskClient, login: Callable
     assert "Contact frames" not in page
 
 
-def test_xlsx_upload_through_the_pages(client: FlaskClient, login: Callable, db_session: Session) -> None:
+def test_xlsx_upload_through_the_pages(
+    client: FlaskClient, login: Callable, db_session: Session, run_worker_job: Callable[[], None]
+) -> None:
     from openpyxl import Workbook
 
     login(Role.researcher)
@@ -191,6 +196,7 @@ def test_xlsx_upload_through_the_pages(client: FlaskClient, login: Callable, db_
     client.post(
         "/frames/import", data={"token": _token(page), "col-0": "name", "col-1": "phone", "col-2": "email"}
     )
+    run_worker_job()
     contact = db_session.exec(select(Contact)).one()
     assert (contact.name, contact.phone_e164, contact.timezone) == (
         "陳大文",
@@ -200,7 +206,7 @@ def test_xlsx_upload_through_the_pages(client: FlaskClient, login: Callable, db_
 
 
 def test_an_upload_is_imported_once_and_then_deleted(
-    app: Flask, client: FlaskClient, login: Callable, db_session: Session
+    app: Flask, client: FlaskClient, login: Callable, db_session: Session, run_worker_job: Callable[[], None]
 ) -> None:
     login(Role.researcher)
     token = _token(_upload(client))
@@ -208,7 +214,13 @@ def test_an_upload_is_imported_once_and_then_deleted(
     assert client.post("/frames/import", data=data).status_code == 302
     again = client.post("/frames/import", data=data)
     assert "upload it again" in again.get_data(as_text=True)
-    assert len(db_session.exec(select(Frame)).all()) == 1
+    frame = db_session.exec(select(Frame)).one()
+    # Kept for the worker (named on the frame); the settings file is no longer needed.
+    assert [p.name for p in upload_dir(app).iterdir()] == [f"{token}.claimed"]
+    assert frame.upload_name == f"{token}.claimed"
+    run_worker_job()
+    db_session.refresh(frame)
+    assert (frame.status, frame.upload_name) == (FrameStatus.ready, None)
     assert list(upload_dir(app).iterdir()) == []
 
 
@@ -224,18 +236,28 @@ def test_abandoned_uploads_are_deleted_after_a_day(app: Flask, client: FlaskClie
     assert len(list(upload_dir(app).glob("*.data"))) == 1
 
 
-@pytest.mark.app_config(FRAMES_IMPORT_INLINE=False)
-def test_import_runs_in_a_background_thread(
-    client: FlaskClient, login: Callable, db_session: Session
+def test_a_web_upload_waits_for_the_worker(
+    app: Flask, client: FlaskClient, login: Callable, db_session: Session, run_worker_job: Callable[[], None]
 ) -> None:
     login(Role.researcher)
     token = _token(_upload(client))
     response = client.post("/frames/import", data={"token": token, "col-2": "phone", "col-3": "email"})
     frame_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    for worker in threading.enumerate():  # join it unless it has already finished
-        if worker.name == f"frame-import-{frame_id}":
-            worker.join()
     frame = db_session.get(Frame, frame_id)
     assert frame is not None
+    # The web request only queued it: nothing is imported in the web process.
+    assert (frame.status, frame.rows_read, frame.upload_encoding) == (FrameStatus.queued, 0, "auto")
+    assert db_session.exec(select(Contact)).all() == []
+    page = client.get(f"/frames/{frame_id}").get_data(as_text=True)
+    assert "Waiting for the worker to start the import" in page
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "Import report" not in page
+    assert "Waiting for the worker" in client.get("/frames").get_data(as_text=True)
+
+    run_worker_job()
     db_session.refresh(frame)
-    assert (frame.status, frame.contact_count) == (FrameStatus.ready, 1)
+    assert (frame.status, frame.contact_count, frame.rows_read) == (FrameStatus.ready, 1, 3)
+    assert frame.encoding == "gb18030"
+    page = client.get(f"/frames/{frame_id}").get_data(as_text=True)
+    assert "Waiting for the worker" not in page
+    assert 'http-equiv="refresh"' not in page
