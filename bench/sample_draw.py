@@ -46,11 +46,11 @@ NOTES = [
     "`draw` generates one uniform key per frame unit (1M doubles) and keeps the n_h smallest, which makes "
     "the sample depend only on the generator's stream of doubles (stable across numpy versions) and gives "
     "the replicate order for free; the baseline's `Generator.choice` touches only n_h values per stratum. "
-    "The end-to-end read is one grouped query in which PostgreSQL extracts the stratum from the `json` "
-    "attributes of every contact (`->>` re-parses the text per row) and checks opt-outs and the "
+    "The end-to-end read is one grouped query in which PostgreSQL extracts the stratum from the `jsonb` "
+    "attributes of every contact and checks opt-outs and the "
     "frequency rule by hashed sub-selects; ids come back as one array per stratum, not as 1M Python rows "
-    "(a streamed row-by-row read took 12 s here). Storing `contacts.attributes` as `jsonb` on PostgreSQL "
-    "would cut most of the read. Cases and units are written with `COPY` (ids from the sequence).",
+    "(a streamed row-by-row read took 12 s here). Cases and units are written with `COPY` "
+    "(ids from the sequence).",
 ]
 SECTION = "## Sample draw"
 POSTGRES = os.environ.get(
