@@ -24,6 +24,7 @@ MODULES: tuple[str, ...] = (
     "survey_app.frames",
     "survey_app.surveys",
     "survey_app.results",
+    "survey_app.callcentre",
 )
 
 _NAV_KEY = "survey_nav"

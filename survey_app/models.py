@@ -6,6 +6,7 @@ fails if any ``survey_app/**/models.py`` is left out). One line per module packa
 """
 
 from survey_app.auth import models as auth_models
+from survey_app.callcentre import models as callcentre_models
 from survey_app.designs import models as designs_models
 from survey_app.fieldwork import models as fieldwork_models
 from survey_app.frames import models as frames_models
@@ -15,6 +16,7 @@ from survey_app.surveys import models as surveys_models
 
 __all__ = [
     "auth_models",
+    "callcentre_models",
     "designs_models",
     "fieldwork_models",
     "frames_models",

@@ -70,4 +70,10 @@ JOBS: tuple[JobSpec, ...] = (
         seconds=5,
         description="import queued contact frames; fail imports left by a stopped worker",
     ),
+    JobSpec(
+        "callcentre.release_stale_locks",
+        "survey_app.callcentre.tasks:release_stale_locks",
+        seconds=300,
+        description="return call-queue cases held 20 minutes without a call (an agent who left)",
+    ),
 )
