@@ -65,16 +65,37 @@ def query_launched_plans(session: Session) -> Sequence[FieldworkPlan]:
     ).all()
 
 
-def query_cases_without_attempts(
-    session: Session, survey_id: int, limit: int
-) -> Sequence[tuple[Case, FieldworkCase | None]]:
-    """Return cases of a survey that have no contact attempt planned yet, with their delivery details."""
-    planned = select(ContactAttempt.case_id).where(ContactAttempt.survey_id == survey_id)
-    return session.exec(
-        select(Case, FieldworkCase)
+def query_unplanned_cases(session: Session, survey_id: int, after_id: int, limit: int) -> Sequence[Any]:
+    """Return plain rows of cases (id above ``after_id``) that have no contact attempt yet.
+
+    Columns: ``id``, ``created_at``, ``has_details``, ``email``, ``phone_e164``, ``timezone``,
+    ``preferred_channel``, ``wave``, ``link_issued_at``. Rows, not ORM objects: planning a wave
+    reads 100,000 of them and needs no identity map. Paged by id (keyset), so each page is an
+    index range, not a re-scan of the cases already planned.
+    """
+    planned = exists().where(
+        col(ContactAttempt.survey_id) == survey_id, col(ContactAttempt.case_id) == col(Case.id)
+    )
+    return session.execute(
+        sa_select(
+            col(Case.id),
+            col(Case.created_at),
+            col(FieldworkCase.case_id).is_not(None).label("has_details"),
+            col(FieldworkCase.email),
+            col(FieldworkCase.phone_e164),
+            col(FieldworkCase.timezone),
+            col(FieldworkCase.preferred_channel),
+            col(FieldworkCase.wave),
+            col(FieldworkCase.link_issued_at),
+        )
         .outerjoin(FieldworkCase, col(FieldworkCase.case_id) == col(Case.id))
         # Pilot links handed out by hand are never contacted (and keep their token).
-        .where(Case.survey_id == survey_id, col(Case.id).not_in(planned), col(Case.is_test).is_not(True))
+        .where(
+            col(Case.survey_id) == survey_id,
+            col(Case.id) > after_id,
+            ~planned,
+            col(Case.is_test).is_not(True),
+        )
         .order_by(col(Case.id))
         .limit(limit)
     ).all()

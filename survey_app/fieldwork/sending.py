@@ -37,6 +37,7 @@ from typing import Any
 
 import requests
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
@@ -201,7 +202,12 @@ def _skip_reason(session: Session, delivery: queries.Delivery, now: dt.datetime)
 def update_attempt(
     session: Session, attempt: ContactAttempt, expected: tuple[AttemptState, ...], **values: Any
 ) -> bool:
-    """Change an attempt only if it is still in one of the ``expected`` states; commit."""
+    """Change an attempt only if it is still in one of the ``expected`` states; commit.
+
+    The in-memory ``attempt`` gets the new values as *committed* state: a plain ``setattr`` would
+    mark it dirty, and the next flush would repeat the change as an unguarded ``UPDATE … WHERE
+    id = ?``, overwriting whatever a status callback stored meanwhile (``delivered``).
+    """
     result = session.execute(
         update(ContactAttempt)
         .where(col(ContactAttempt.id) == attempt.id, col(ContactAttempt.state).in_(expected))
@@ -212,7 +218,7 @@ def update_attempt(
     changed = bool(result.rowcount)  # type: ignore[attr-defined]
     if changed:
         for key, value in values.items():
-            setattr(attempt, key, value)
+            set_committed_value(attempt, key, value)
     return changed
 
 

@@ -98,7 +98,7 @@ class FakeClock:
 
 def test_the_rate_limiter_spaces_sends_one_interval_apart() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(4.0, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(4.0, clock=clock, sleep=clock.sleep, capacity=1)  # no burst
     starts = []
     for _ in range(9):
         limiter.wait()
@@ -110,12 +110,12 @@ def test_the_rate_limiter_spaces_sends_one_interval_apart() -> None:
 
 def test_time_spent_elsewhere_counts_towards_the_interval() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(2.0, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(2.0, clock=clock, sleep=clock.sleep, capacity=1)
     limiter.wait()
     clock.now += 0.3  # the provider call took 0.3 s
     limiter.wait()
     assert clock.sleeps == [pytest.approx(0.2)]
-    clock.now += 5  # idle: no burst is saved up
+    clock.now += 5  # idle: no more than the bucket's one send is saved up
     limiter.wait()
     limiter.wait()
     assert clock.sleeps[-1] == pytest.approx(0.5)
@@ -144,5 +144,5 @@ def test_sending_goes_through_the_channels_limiter(app, db_session, mailbox, mon
     assert send(app, db_session, "email", NOW) == {"sent": 5}
     settings = app.config["SURVEY_SETTINGS"]
     assert seen == [("email", settings.mail_from, settings.email_per_second)]
-    # 5 messages at 2 per second: 4 waits of 0.5 s between them.
-    assert clock.sleeps == [pytest.approx(0.5)] * 4
+    # 5 messages at 2 per second, a bucket of one second (2 sends): 2 at once, then 3 waits of 0.5 s.
+    assert clock.sleeps == [pytest.approx(0.5)] * 3
