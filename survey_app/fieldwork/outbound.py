@@ -106,9 +106,6 @@ def compose_email(session: Session, delivery: Delivery, address: str) -> Outgoin
     except ValueError as exc:  # RFC 8058 wants an https unsubscribe link: a deployment setting
         raise PublicUrlMissing(f"e-mail cannot be sent: {exc} (set SURVEY_PUBLIC_BASE_URL to https)") from exc
     message = build_message(rendered, sender=str(settings.mail_from), recipient=address)
-    # ``set_content`` in ``build_message`` drops Content-* headers given before it: set it again.
-    del message["Content-Language"]
-    message["Content-Language"] = language
     reference = message_id(delivery.attempt.idempotency_key, str(settings.mail_from))
     message["Message-ID"] = reference
     return Outgoing("email", address, email=message, provider_ref=reference)
