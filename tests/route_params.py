@@ -15,8 +15,9 @@ entry is one of:
 
 Each module keeps its entries beside its tests, in ``tests/survey_app/<module>/route_params.py``
 (a ``ROUTE_PARAMS`` dict); they are merged here, so engineers working on different modules never
-edit the same file. Endpoints without URL parameters need no entry. A missing row (404) is acceptable to the matrix,
-but a real one exercises the view further, so prefer callables that create it.
+edit the same file. Endpoints without URL parameters need no entry. A missing row (404) is
+acceptable to the matrix, but a real one exercises the view further, so prefer callables that
+create it.
 """
 
 from __future__ import annotations
@@ -65,7 +66,6 @@ ROUTE_PARAMS: dict[str, Mapping[str, Any] | Callable[[RouteContext], Mapping[str
     "respond.open_link": {"token": "unknown-token"},
     "respond.resume": {"token": "unknown-token"},
 }
-
 
 
 def _merge_module_entries() -> None:
