@@ -74,6 +74,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "app_config(**settings): extra create_app() settings for this test's app fixture"
     )
+    config.addinivalue_line(
+        "markers", "postgresql_only(reason): run this app test on PostgreSQL only (a PostgreSQL feature)"
+    )
 
 
 def selected_backends(config: pytest.Config) -> list[str]:
@@ -88,7 +91,10 @@ def selected_backends(config: pytest.Config) -> list[str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # Parametrising the name (rather than a fixture's params) lets --db choose at run time.
     if "db_backend" in metafunc.fixturenames:
-        metafunc.parametrize("db_backend", selected_backends(metafunc.config))
+        backends = selected_backends(metafunc.config)
+        if metafunc.definition.get_closest_marker("postgresql_only"):
+            backends = [backend for backend in backends if backend == "postgresql"]
+        metafunc.parametrize("db_backend", backends)
 
 
 @pytest.fixture(autouse=True, scope="session")

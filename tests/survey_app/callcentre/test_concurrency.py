@@ -64,9 +64,8 @@ def test_many_agents_claiming_at_once_never_share_a_case(app, db_session, make_u
     assert len({agent for _, agent in claimed}) > 1, "the work was spread over several agents"
 
 
+@pytest.mark.postgresql_only("SKIP LOCKED; SQLite relies on the conditional UPDATE tested above")
 def test_a_row_locked_by_one_agent_is_skipped_not_waited_for(app, db_session, make_user, db_backend):
-    if db_backend != "postgresql":
-        pytest.skip("SKIP LOCKED is PostgreSQL only; SQLite relies on the conditional UPDATE (test above)")
     vendor, survey = make_vendor(db_session), make_survey(db_session)
     first_agent = make_agent(db_session, make_user, vendor)
     second_agent = make_agent(db_session, make_user, vendor)
@@ -97,10 +96,9 @@ STRESS_CASES = 400
 
 
 @pytest.mark.slow
+@pytest.mark.postgresql_only("SQLite serialises writers: the many-agent stress targets PostgreSQL")
 def test_200_simulated_agents_on_postgresql_never_share_a_case(app, db_session, make_user, db_backend):
     """Stress: 200 agent threads loop next case → dial → final outcome over 20 pooled connections."""
-    if db_backend != "postgresql":
-        pytest.skip("the many-agent stress test targets PostgreSQL (SQLite serialises writers)")
     vendor, survey = make_vendor(db_session), make_survey(db_session)
     agents = [make_agent(db_session, make_user, vendor) for _ in range(STRESS_AGENTS)]
     queue_cases(db_session, survey, vendor, STRESS_CASES)
