@@ -15,8 +15,10 @@ ignored by WTForms); templates go through :attr:`StepForm.layout` or the HTML na
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -210,32 +212,87 @@ def make_step_form(
     ``base`` is the form class to extend (the application's CSRF-enabled form); ``form_kwargs``
     go to its constructor (``meta=...``). Labels come from the step, already in ``language``; the
     argument keeps the signature in line with the other channels. The class has a ``layout``
-    attribute: one :class:`QuestionFields` per question, in order.
+    attribute: one :class:`QuestionFields` per question, in order (the instance's ``layout``
+    carries this step's own question views, answers included).
     """
-    attrs: dict[str, Any] = {"step_key": HiddenField(name=STEP_FIELD, default=step.key)}
+    form_class, plan = _form_class(step, base)
+    layout = tuple(
+        QuestionFields(question, kind, main, other, special, tuple(zip(question.items, items, strict=True)))
+        if kind == "matrix"
+        else QuestionFields(question, kind, main, other, special)
+        for question, (kind, main, other, special, items) in zip(step.questions, plan, strict=True)
+    )
+    if formdata is not None:
+        if not hasattr(formdata, "getlist"):
+            formdata = _FormData(formdata)
+        form = form_class(formdata=formdata, **form_kwargs)
+    else:
+        # formdata=None explicitly: a CSRF base class (Flask-WTF) would otherwise read the request's
+        # submitted fields, and the next page would carry the previous page's step key.
+        form = form_class(formdata=None, data=_prefill_data(step, plan), **form_kwargs)
+    form.layout = layout
+    return form
+
+
+#: Attribute names of one question's inputs: kind, main, other, special, matrix rows.
+_Plan = tuple[str, str | None, str | None, str | None, tuple[str, ...]]
+
+#: Form classes by (base, step key, questions without their answers): the same page shown to
+#: many respondents builds its class once. Bounded; the least recently used is dropped first.
+_CLASSES: OrderedDict[tuple[Any, ...], tuple[type[Any], tuple[_Plan, ...]]] = OrderedDict()
+FORM_CLASS_CACHE_SIZE = 512
+_CLASSES_LOCK = threading.Lock()
+
+
+def _form_class(step: Step, base: type[Any]) -> tuple[type[Any], tuple[_Plan, ...]]:
+    # The class depends on everything a question shows but not on the answers already given
+    # (those are per-instance data), so they are left out of the key.
+    questions = tuple(
+        replace(q, current=None, current_special=None, current_other=None) for q in step.questions
+    )
+    key = (base, step.key, questions)
+    try:
+        hash(key)
+    except TypeError:  # an unhashable value in a view: build without caching
+        return _build_form_class(step.key, questions, base)
+    with _CLASSES_LOCK:  # gunicorn threads share the cache
+        cached = _CLASSES.get(key)
+        if cached is not None:
+            _CLASSES.move_to_end(key)
+            return cached
+    built = _build_form_class(step.key, questions, base)
+    with _CLASSES_LOCK:
+        _CLASSES[key] = built
+        if len(_CLASSES) > FORM_CLASS_CACHE_SIZE:
+            _CLASSES.popitem(last=False)
+    return built
+
+
+def _build_form_class(
+    step_key: str, questions: tuple[QuestionView, ...], base: type[Any]
+) -> tuple[type[Any], tuple[_Plan, ...]]:
+    attrs: dict[str, Any] = {"step_key": HiddenField(name=STEP_FIELD, default=step_key)}
+    plan: list[_Plan] = []
     layout: list[QuestionFields] = []
-    data: dict[str, Any] = {}
     names: set[str] = {STEP_FIELD}
 
-    def add(attr: str, field: Any, name: str, value: Any = None) -> str:
+    def add(attr: str, field: Any, name: str) -> str:
         if name in names:
-            raise ValueError(f"two inputs of step {step.key!r} would share the name {name!r}")
+            raise ValueError(f"two inputs of step {step_key!r} would share the name {name!r}")
         names.add(name)
         attrs[attr] = field
-        if value is not None:
-            data[attr] = value
         return attr
 
-    for index, question in enumerate(step.questions):
+    for index, question in enumerate(questions):
         prefix = f"q{index}"
         kind = KINDS.get(question.type, "info")
         if kind == "info":
+            plan.append((kind, None, None, None, ()))
             layout.append(QuestionFields(question, kind))
             continue
         main = None
-        items: list[tuple[ChoiceView, str]] = []
+        items: list[str] = []
         if kind == "matrix":
-            current = question.current if isinstance(question.current, Mapping) else {}
             for number, item in enumerate(question.items):
                 name = item_field(question.id, item.code)
                 field = RadioField(
@@ -246,12 +303,9 @@ def make_step_form(
                     validate_choice=False,
                     render_kw=_input_kw(question),
                 )
-                value = current.get(item.code)
-                items.append(
-                    (item, add(f"{prefix}_item{number}", field, name, None if value is None else str(value)))
-                )
+                items.append(add(f"{prefix}_item{number}", field, name))
         else:
-            main = add(prefix, _main_field(question, kind), question.id, _prefill(question, kind))
+            main = add(prefix, _main_field(question, kind), question.id)
         other = None
         if question.other is not None:
             field = StringField(
@@ -259,26 +313,45 @@ def make_step_form(
                 name=other_field(question.id),
                 render_kw={"aria-label": question.other.label, "maxlength": question.other_max_length or 200},
             )
-            other = add(f"{prefix}_other", field, other_field(question.id), question.current_other)
+            other = add(f"{prefix}_other", field, other_field(question.id))
         special = None
         if question.special and kind not in ("radio", "checkbox"):
             name = special_field(question.id)
             field = _checkboxes(
                 "", name, [SelectChoice(special_value(s.code), s.label) for s in question.special], {}
             )
-            prefill = [special_value(question.current_special)] if question.current_special else None
-            special = add(f"{prefix}_special", field, name, prefill)
-        layout.append(QuestionFields(question, kind, main, other, special, tuple(items)))
-
+            special = add(f"{prefix}_special", field, name)
+        plan.append((kind, main, other, special, tuple(items)))
+        layout.append(
+            QuestionFields(
+                question, kind, main, other, special, tuple(zip(question.items, items, strict=True))
+            )
+        )
     attrs["layout"] = tuple(layout)
-    form_class = type("StepForm", (base,), attrs)
-    if formdata is not None and not hasattr(formdata, "getlist"):
-        formdata = _FormData(formdata)
-    if formdata is not None:
-        return form_class(formdata=formdata, **form_kwargs)
-    # formdata=None explicitly: a CSRF base class (Flask-WTF) would otherwise read the request's
-    # submitted fields, and the next page would carry the previous page's step key.
-    return form_class(formdata=None, data=data, **form_kwargs)
+    return type("StepForm", (base,), attrs), tuple(plan)
+
+
+def _prefill_data(step: Step, plan: tuple[_Plan, ...]) -> dict[str, Any]:
+    """The answers already given, by form attribute (what a back-step shows again)."""
+    data: dict[str, Any] = {}
+    for question, (kind, main, other, special, items) in zip(step.questions, plan, strict=True):
+        if kind == "info":
+            continue
+        if kind == "matrix":
+            current = question.current if isinstance(question.current, Mapping) else {}
+            for item, attr in zip(question.items, items, strict=True):
+                value = current.get(item.code)
+                if value is not None:
+                    data[attr] = str(value)
+        elif main is not None:
+            value = _prefill(question, kind)
+            if value is not None:
+                data[main] = value
+        if other is not None and question.current_other is not None:
+            data[other] = question.current_other
+        if special is not None and question.current_special:
+            data[special] = [special_value(question.current_special)]
+    return data
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,7 +6,8 @@ from flask import Blueprint
 
 from survey_app.config import LANGUAGES
 from survey_app.respond import controllers
-from survey_app.respond.options import choice_options
+from survey_app.respond.options import choice_options, hidden_input
+from survey_app.respond.rendering import question_blocks
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 
@@ -17,6 +18,8 @@ bp.add_url_rule("/r/<token>", "resume", controllers.resume, methods=["GET", "POS
 
 # App-wide: other blueprints render respond/page.html too (the designer's preview).
 bp.add_app_template_global(choice_options, "choice_options")
+bp.add_app_template_global(question_blocks, "question_blocks")
+bp.add_app_template_global(hidden_input, "hidden_input")
 
 
 @bp.context_processor

@@ -139,11 +139,14 @@ def _serve(access: RespondentAccess) -> Response | str:
         replies=parsed.replies,
         go_back=parsed.control is Control.BACK,
         now=now,
+        state=state,
     )
     if outcome.completed:
-        return _thank_you(survey, questionnaire, outcome.state)
+        return _thank_you(survey, questionnaire, outcome.state, outcome.step)
     errors = {e.question: e.message for e in outcome.errors}
-    return _page(survey, questionnaire, outcome.state, errors=errors, submitted=bool(errors))
+    return _page(
+        survey, questionnaire, outcome.state, errors=errors, submitted=bool(errors), step=outcome.step
+    )
 
 
 def _case_language(access: RespondentAccess) -> str | None:
@@ -179,13 +182,17 @@ def get_channel_form(step: Step, language: str, formdata: object | None) -> Flas
     return form
 
 
-def _thank_you(survey: Survey, questionnaire: Questionnaire, state: InterviewState) -> str:
+def _thank_you(
+    survey: Survey, questionnaire: Questionnaire, state: InterviewState, step: Step | None = None
+) -> str:
+    # ``step``: the caller's next_step of this very state, when it has it.
     g.ui_language = state.language
+    step = step if step is not None else engine.next_step(questionnaire, state)
     return render_template(
         "respond/message.html",
         kind="thank_you",
         title=localize(questionnaire.title, state.language, questionnaire.default_language),
-        text=engine.next_step(questionnaire, state).thank_you,
+        text=step.thank_you,
         survey=survey,
     )
 

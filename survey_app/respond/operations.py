@@ -11,8 +11,11 @@ import datetime as dt
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from questionnaires import engine
@@ -29,6 +32,8 @@ class PageOutcome:
     errors: tuple[AnswerError, ...] = ()
     #: The page was not the one on record (already submitted, or an old tab): nothing stored.
     stale: bool = False
+    #: ``engine.next_step`` of ``state`` when stored (the page to show next, or the done step).
+    step: Step | None = None
 
     @property
     def completed(self) -> bool:
@@ -60,22 +65,30 @@ def start_interview(
         seed=secrets.randbits(31),
         now=now.timestamp(),
     )
-    interview = Interview(
-        survey_id=survey.id,  # type: ignore[arg-type]
-        case_id=case.id if case is not None else None,
-        version_id=survey.version_id,
-        source=InterviewSource.personal if case is not None else InterviewSource.open,
-        channel=channel,
-        language=state.language,
-        status=engine.interview_status(questionnaire, state).value,
-        state=state.to_dict(),
-        step_key=engine.next_step(questionnaire, state).key,
-        resume_hash=resume_hash,
-        started_at=now,
-        updated_at=now,
-    )
-    session.add(interview)
+    values: dict[str, Any] = {
+        "survey_id": survey.id,
+        "case_id": case.id if case is not None else None,
+        "version_id": survey.version_id,
+        "source": InterviewSource.personal if case is not None else InterviewSource.open,
+        "channel": channel,
+        "language": state.language,
+        "status": engine.interview_status(questionnaire, state).value,
+        "state": state.to_dict(),
+        "step_key": engine.next_step(questionnaire, state).key,
+        "answers": {},
+        "resume_hash": resume_hash,
+        "started_at": now,
+        "updated_at": now,
+        "completed_at": None,
+    }
+    # A Core INSERT ... RETURNING on the session's connection: the ORM's unit of work cost more
+    # CPU than the statement. The row is then attached to the session as if it had been loaded,
+    # so callers get the same persistent Interview as from session.add() + commit().
+    interview_id = session.connection().execute(_START, values).scalar_one()
     session.commit()
+    interview = Interview(id=interview_id, **values)
+    make_transient_to_detached(interview)
+    session.add(interview)
     return interview
 
 
@@ -89,30 +102,36 @@ def submit_page(
     replies: Mapping[str, object],
     go_back: bool,
     now: dt.datetime,
+    state: InterviewState | None = None,
 ) -> PageOutcome:
-    """Apply a submitted page (or a back-step) and store the result in one conditional write."""
-    state = InterviewState.from_dict(interview.state)
+    """Apply a submitted page (or a back-step) and store the result in one conditional write.
+
+    :param state: ``interview.state`` already parsed by the caller (saves parsing it again).
+    """
+    state = state if state is not None else InterviewState.from_dict(interview.state)
     if interview.completed_at is not None or step_key != interview.step_key:
         return PageOutcome(state=state, stale=True)
     moment = now.timestamp()
     errors: tuple[AnswerError, ...] = ()
-    step: Step | None = None
     if go_back:
         state = engine.back(questionnaire, state, now=moment)
     else:
         result = engine.answer(questionnaire, state, replies, now=moment)
         state, errors = result.state, result.errors
-        if not errors:
-            step = engine.next_step(questionnaire, state, now=moment)
-            if step.done:
-                state, step = engine.complete(questionnaire, state, now=moment), None
+    if go_back or errors:
+        step = engine.next_step(questionnaire, state)
+    else:
+        step = engine.next_step(questionnaire, state, now=moment)
+        if step.done:
+            state = engine.complete(questionnaire, state, now=moment)
+            step = engine.next_step(questionnaire, state)
     stored = _store(
         session, survey, interview, questionnaire, state, expected_step=step_key, now=now, step=step
     )
     if not stored:
         session.rollback()
         return PageOutcome(state=InterviewState.from_dict(interview.state), stale=True)
-    return PageOutcome(state=state, errors=errors)
+    return PageOutcome(state=state, errors=errors, step=step)
 
 
 @dataclass
@@ -217,6 +236,7 @@ _INTERVIEWS = Interview.__table__  # type: ignore[attr-defined]
 _STORE = update(_INTERVIEWS).where(
     _INTERVIEWS.c.id == bindparam("b_id"), _INTERVIEWS.c.step_key == bindparam("b_step")
 )
+_START = insert(_INTERVIEWS).returning(_INTERVIEWS.c.id)
 
 
 def _store(
@@ -244,10 +264,16 @@ def _store(
         "updated_at": now,
         "completed_at": now if state.completed else None,
     }
-    result = session.execute(_STORE, {**values, "b_id": interview.id, "b_step": expected_step})
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    # On the session's connection (same transaction): a Core statement needs none of the ORM's
+    # statement handling, which cost more CPU than the UPDATE itself. Flush first, as the ORM's
+    # autoflush would, so pending changes of the caller are written before this statement.
+    session.flush()
+    result = session.connection().execute(_STORE, {**values, "b_id": interview.id, "b_step": expected_step})
+    if result.rowcount != 1:
         return False
     session.commit()
     for key, value in values.items():
-        setattr(interview, key, value)
+        # As loaded, not as a change: a later flush must not write these values again over a
+        # newer UPDATE of this row.
+        set_committed_value(interview, key, value)
     return True

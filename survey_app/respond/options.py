@@ -6,6 +6,7 @@ subfield per option and formats each attribute with ``string.Formatter``: on a p
 same HTML, byte for byte (attributes sorted by name, values escaped, ``checked`` as a bare
 attribute), from the field's choices; a test compares the two for every option kind the web
 channel builds. A field whose option widget is not one of the web channel's falls back to WTForms.
+:func:`hidden_input` does the same for the page's hidden inputs (the CSRF token and the step key).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from jinja2 import Undefined
 from markupsafe import Markup, escape
+from wtforms.widgets import HiddenInput
 
 from channels.web import CHECKBOX_OPTION, RADIO_OPTION
 
@@ -61,3 +64,25 @@ def choice_options(field: Any) -> Iterator[Markup]:
         # Safe: every value in the string went through escape() (here or in _attributes).
         html = f'<input {_attributes(attributes)}> <label for="{escape(option_id)}">{label}</label>'
         yield Markup(html)  # noqa: S704
+
+
+def hidden_input(field: Any) -> Markup:
+    """Return ``<input id=... name=... type="hidden" value=...>`` for a plain hidden field.
+
+    The same HTML as ``{{ field }}`` (WTForms' ``HiddenInput``: attributes sorted by name, values
+    escaped); any other field, or one with extra attributes, goes through WTForms. A field the
+    form does not have (no CSRF token when CSRF is off) renders as ``{{ form.missing }}`` would.
+    """
+    if isinstance(field, Undefined):
+        return escape(str(field))
+    if (
+        type(field.widget) is not HiddenInput
+        or field.render_kw
+        or getattr(field.flags, "disabled", False)
+        or getattr(field, "_datalist", None) is not None
+    ):
+        return Markup(field())  # noqa: S704 - WTForms returns escaped Markup
+    value = escape(field._value())
+    # Safe: every value in the string went through escape().
+    html = f'<input id="{escape(field.id)}" name="{escape(field.name)}" type="hidden" value="{value}">'
+    return Markup(html)  # noqa: S704

@@ -340,3 +340,31 @@ def test_render_returns_the_page() -> None:
     assert result.form is not None
     done = WEB.render(Step(done=True, key="done"), "en")
     assert (done.form, done.expects_reply) == (None, False)
+
+
+def test_the_same_page_reuses_its_form_class_but_not_its_answers() -> None:
+    answered = {"sat": "c2", "grid": {"speed": 3}}
+    fresh = make_step_form(page(SATISFACTION, GRID), "en")
+    again = make_step_form(page(SATISFACTION, GRID, answers=answered), "en")
+    assert type(fresh) is type(again)  # built once per page, whatever was answered
+    assert fresh is not again
+    assert fresh["q0"].data is None
+    assert again["q0"].data == "c2"
+    assert again["q1_item0"].data == "3"
+    # Each instance's layout carries its own step's views (with the answers given).
+    assert fresh.layout[0].question.current is None
+    assert again.layout[0].question.current == "c2"
+    assert [f.kind for f in fresh.layout] == [f.kind for f in again.layout] == ["radio", "matrix"]
+    assert again.layout[1].items[0][1] == "q1_item0"
+
+
+def test_a_page_with_other_wording_or_another_base_gets_its_own_form_class() -> None:
+    english = make_step_form(page(SATISFACTION), "en")
+    chinese = make_step_form(step(view(SATISFACTION, channel="web", language="zh-Hans")), "zh-Hans")
+    assert type(english) is not type(chinese)
+    assert english["q0"].label.text != chinese["q0"].label.text
+
+    class Other(Form):
+        pass
+
+    assert type(make_step_form(page(SATISFACTION), "en", base=Other)).__mro__[1] is Other

@@ -9,7 +9,7 @@ import pytest
 from channels.web import make_step_form
 from questionnaires import engine
 from questionnaires.definition import parse_definition
-from survey_app.respond.options import choice_options
+from survey_app.respond.options import choice_options, hidden_input
 
 TRICKY = 'Tom & "Jerry" <b>\'s</b>'
 
@@ -98,3 +98,39 @@ def test_choice_options_fall_back_to_the_field_widget_for_other_option_widgets()
 
     field = Plain()["colour"]
     assert [str(html) for html in choice_options(field)] == wtforms_html(field)
+
+
+def test_hidden_input_matches_wtforms_widget() -> None:
+    from wtforms import Form, HiddenField
+
+    class Hidden(Form):
+        plain = HiddenField(default=TRICKY)
+        named = HiddenField(name="_step", default="0:a,b")
+        extra = HiddenField(default="x", render_kw={"data-x": "1"})
+
+    form = Hidden()
+    for field in form:
+        assert str(hidden_input(field)) == str(field())
+    assert "&amp; &#34;Jerry&#34;" in str(hidden_input(form.plain))
+    assert 'data-x="1"' in str(hidden_input(form.extra))
+
+
+def test_hidden_input_matches_for_the_csrf_token(app: Any) -> None:
+    from flask_wtf import FlaskForm
+
+    questionnaire = parse_definition(DOCUMENT)
+    state = engine.start(questionnaire, context={}, language="en", channel="web", seed=1, now=0.0)
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.test_request_context("/"):
+        form = make_step_form(engine.next_step(questionnaire, state), "en", base=FlaskForm)
+        for field in (form.csrf_token, form.step_key):
+            html = str(hidden_input(field))
+            assert html == str(field())
+            assert 'type="hidden"' in html
+
+
+def test_hidden_input_of_a_missing_field_renders_nothing(app: Any) -> None:
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        assert render_template_string("[{{ hidden_input(form.csrf_token) }}]", form=object()) == "[]"
