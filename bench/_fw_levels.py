@@ -8,9 +8,6 @@ SMS interview waiting for its first answer, on phone numbers no earlier level us
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
-import os
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +16,9 @@ from _fw_inbound import client_entry
 from _report import LevelResult
 from _servers import (
     SECRET_KEY,
-    cpu_by_pid,
-    cpu_delta,
-    database_pids,
     gunicorn,
-    log_problems,
-    machine_busy,
-    process_tree,
 )
+from web_flows import run_level
 
 #: Replies per second no target exceeds on this machine: sizes the phones seeded per level.
 MAX_REPLIES_PER_SECOND = {"sms": 400, "bare": 5000}
@@ -45,67 +37,20 @@ def run_inbound_level(
 ) -> LevelResult:
     """Drive ``concurrency`` texting respondents at one server for ``seconds``.
 
-    The shape of ``web_flows.run_level``: spawned client processes, a barrier, CPU of the server,
-    the database and everything else on the machine measured around the level.
+    The web bench's level runner (spawned clients, a barrier, CPU of the server, the database and
+    the rest of the machine measured around the level) with the signed-SMS client.
     """
-    port, server_pid, log_path = server
-    procs = max(1, min(client_procs, concurrency))
-    threads = [concurrency // procs + (1 if i < concurrency % procs else 0) for i in range(procs)]
-    context = mp.get_context("spawn")
-    barrier, results = context.Barrier(procs + 1), context.Queue()
-    children = [
-        context.Process(
-            target=client_entry,
-            args=(target, port, phones[i::procs], threads[i], seconds, i + 1, barrier, results),
-            daemon=True,
-        )
-        for i in range(procs)
-    ]
-    for child in children:
-        child.start()
-    offset = log_path.stat().st_size
-    try:
-        db_pids = database_pids(url)
-        barrier.wait(timeout=60)
-        server0, db0, busy0 = cpu_by_pid(process_tree(server_pid)), cpu_by_pid(db_pids), machine_busy()
-        reports = [results.get(timeout=seconds + 120) for _ in children]
-        server_cpu = cpu_delta(server0, cpu_by_pid(process_tree(server_pid)))
-        db_cpu = cpu_delta(db0, cpu_by_pid(db_pids))
-        busy1 = machine_busy()
-    finally:
-        for child in children:
-            child.join(timeout=10)
-            if child.is_alive():
-                child.kill()
-    latencies = [lat for report in reports for lat in report["latencies"]]
-    errors: Counter[str] = Counter()
-    for report in reports:
-        errors.update(report["errors"])
-    requests = len(latencies)
-    per = 1000 / requests if requests else 0.0
-    client_cpu = sum(r["cpu"] for r in reports)
-    ticks = os.sysconf("SC_CLK_TCK")
-    capacity = max(1, busy1[1] - busy0[1]) / ticks
-    other = (busy1[0] - busy0[0]) / ticks - (server_cpu + db_cpu + client_cpu)
-    return LevelResult(
+    return run_level(
         backend=backend,
+        database_url=url,
         target=target,
+        server=server,
         concurrency=concurrency,
-        elapsed=max(r["end"] for r in reports) - min(r["start"] for r in reports),
-        flows=sum(r["flows"] for r in reports),
-        requests=requests,
-        errors=dict(errors),
-        latencies_ms=[v * 1000 for _k, v in latencies],
-        by_kind_ms={},
-        reconnects=sum(r["reconnects"] for r in reports),
-        exhausted=any(r["exhausted"] for r in reports),
-        stored=stored(),
-        cpu={
-            "server_ms_per_request": server_cpu * per,
-            "db_ms_per_request": db_cpu * per,
-            "other_share": max(0.0, other) / capacity,
-        },
-        log=dict(log_problems(log_path, offset)),
+        seconds=seconds,
+        tokens=phones,
+        client_procs=client_procs,
+        stored=stored,
+        client=client_entry,
     )
 
 

@@ -146,8 +146,14 @@ def run_level(
     tokens: list[str] | None,
     client_procs: int,
     stored: Callable[[], int],
+    client: Callable[..., None] = client_process,
 ) -> LevelResult:
-    """Drive ``concurrency`` simulated respondents for ``seconds``; return what was measured."""
+    """Drive ``concurrency`` simulated respondents for ``seconds``; return what was measured.
+
+    ``tokens`` (links, or whatever ``client`` works through) are dealt out to the client processes;
+    ``client`` is the entry point of each spawned client process (the fieldwork bench passes its
+    signed-SMS client).
+    """
     port, server_pid, log_path = server
     procs = max(1, min(client_procs, concurrency))
     threads = [concurrency // procs + (1 if i < concurrency % procs else 0) for i in range(procs)]
@@ -157,7 +163,7 @@ def run_level(
     chunks = [tokens[i::procs] if tokens is not None else None for i in range(procs)]
     children = [
         context.Process(
-            target=client_process,
+            target=client,
             args=(target, port, chunks[i], threads[i], seconds, i + 1, barrier, results),
             daemon=True,
         )
