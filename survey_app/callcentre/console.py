@@ -19,7 +19,7 @@ from channels.agent import AgentChannel
 from channels.base import Inbound
 from questionnaires import engine
 from questionnaires.definition import Questionnaire
-from questionnaires.state import InterviewState
+from questionnaires.state import InterviewState, Reply, Step
 from survey_app.callcentre.keys import fields_from_keys
 from survey_app.callcentre.models import AlertCase, CallAttempt, ParadataEvent, QueueEntry, QueueStatus
 from survey_app.callcentre.queue import QueueError
@@ -141,25 +141,15 @@ def answer_step(
     """Apply the keys the agent typed for the step on screen. Commits what it stores."""
     _held(entry, agent_id)
     state = InterviewState.from_dict(interview.state)
-    step = engine.next_step(questionnaire, state)
-    script = AGENT.render(step, state.language)
-    fields, unknown = fields_from_keys(script, form)
-    if unknown:
-        return StepResult(unknown_keys=unknown)
-    parsed = AGENT.parse(step, Inbound(fields=fields), state.language)
-    if parsed.field_errors:
-        return StepResult(errors=dict(parsed.field_errors))
-    changed = sum(1 for qid, reply in parsed.replies.items() if _changes(state, qid, reply))
-    outcome = respond.submit_page(
-        session,
-        survey,
-        interview,
-        questionnaire,
-        step_key=step_key,
-        replies=parsed.replies,
-        go_back=False,
-        now=now,
+    entered = submit_keyed_step(
+        session, survey, interview, questionnaire, step_key=step_key, form=form, now=now
     )
+    if entered.unknown:
+        return StepResult(unknown_keys=entered.unknown)
+    if entered.outcome is None:
+        return StepResult(errors=entered.errors)
+    step, outcome = entered.step, entered.outcome
+    changed = sum(1 for qid, reply in entered.replies.items() if _changes(state, qid, reply))
     if outcome.stale:
         return StepResult(stale=True)
     if outcome.errors:
@@ -172,6 +162,53 @@ def answer_step(
     alerts = _raise_alerts(session, entry, interview, questionnaire, outcome.state)
     session.commit()
     return StepResult(alerts=alerts)
+
+
+@dataclass(frozen=True)
+class KeyedEntry:
+    """What the keys typed for one step did: refused keys or field errors (nothing stored), or the
+    outcome of storing the parsed replies."""
+
+    step: Step
+    unknown: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    replies: Mapping[str, Reply] = field(default_factory=dict)
+    outcome: respond.PageOutcome | None = None
+
+
+def submit_keyed_step(
+    session: Session,
+    survey: Survey,
+    interview: Interview,
+    questionnaire: Questionnaire,
+    *,
+    step_key: str,
+    form: Mapping[str, Sequence[str]],
+    now: dt.datetime,
+) -> KeyedEntry:
+    """Read the agent's keys for the step on screen and store them through the respondent operations.
+
+    Shared by the interview console and the interviewer rating asked in it; the caller commits.
+    """
+    state = InterviewState.from_dict(interview.state)
+    step = engine.next_step(questionnaire, state)
+    fields, unknown = fields_from_keys(AGENT.render(step, state.language), form)
+    if unknown:
+        return KeyedEntry(step, unknown=unknown)
+    parsed = AGENT.parse(step, Inbound(fields=fields), state.language)
+    if parsed.field_errors:
+        return KeyedEntry(step, errors=dict(parsed.field_errors))
+    outcome = respond.submit_page(
+        session,
+        survey,
+        interview,
+        questionnaire,
+        step_key=step_key,
+        replies=parsed.replies,
+        go_back=False,
+        now=now,
+    )
+    return KeyedEntry(step, replies=parsed.replies, outcome=outcome)
 
 
 def _changes(state: InterviewState, qid: str, reply: object) -> bool:

@@ -24,13 +24,9 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from channels.base import Inbound
-from questionnaires import engine
 from questionnaires.definition import Questionnaire
 from questionnaires.documents import load_document
-from questionnaires.state import InterviewState
-from survey_app.callcentre.console import AGENT
-from survey_app.callcentre.keys import fields_from_keys
+from survey_app.callcentre.console import submit_keyed_step
 from survey_app.callcentre.models import InterviewerRating, QueueEntry, QueueStatus, RatingSurvey
 from survey_app.callcentre.queue import QueueError
 from survey_app.designs.models import QuestionnaireRecord, QuestionnaireVersion
@@ -240,25 +236,14 @@ def answer_rating(
     if asked is None:
         raise QueueError("no_rating")
     survey, questionnaire, interview = asked
-    state = InterviewState.from_dict(interview.state)
-    step = engine.next_step(questionnaire, state)
-    script = AGENT.render(step, state.language)
-    fields, unknown = fields_from_keys(script, form)
-    if unknown:
-        return {qid: f"unknown:{key}" for qid, key in unknown.items()}
-    parsed = AGENT.parse(step, Inbound(fields=fields), state.language)
-    if parsed.field_errors:
-        return dict(parsed.field_errors)
-    outcome = respond.submit_page(
-        session,
-        survey,
-        interview,
-        questionnaire,
-        step_key=step_key,
-        replies=parsed.replies,
-        go_back=False,
-        now=now,
+    entered = submit_keyed_step(
+        session, survey, interview, questionnaire, step_key=step_key, form=form, now=now
     )
+    if entered.unknown:
+        return {qid: f"unknown:{key}" for qid, key in entered.unknown.items()}
+    if entered.outcome is None:
+        return entered.errors
+    outcome = entered.outcome
     if outcome.errors:
         return {e.question: e.message for e in outcome.errors}
     session.commit()
