@@ -91,12 +91,21 @@ class Anonymous(AnonymousUserMixin):  # type: ignore[misc]  # flask_login is unt
 
 def init_app(app: Flask) -> None:
     """Configure Flask-Login and install the guard (before CSRF, so refusals win over 400)."""
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user for every rendered template; for an
+    # anonymous visitor whose session holds only a CSRF token, "strong" protection then rewrites
+    # the session cookie and clears the remember cookie on every respondent page. The proxy
+    # loads the user only where a template really shows it (the staff layout).
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(_lazy_current_user)
     # "strong": a session cookie replayed from another address or browser is signed out.
     login_manager.session_protection = "strong"
     login_manager.anonymous_user = Anonymous
     login_manager.user_loader(_load_user)
     app.before_request(_enforce_declarations)
+
+
+def _lazy_current_user() -> dict[str, object]:
+    return {"current_user": current_user}
 
 
 def _load_user(identity: str) -> User | None:

@@ -13,6 +13,7 @@ from survey_app.db import utcnow
 from survey_app.designs.models import QuestionnaireRecord, QuestionnaireVersion
 from survey_app.surveys.models import Case, Interview, Survey
 from survey_app.surveys.tokens import new_token, token_hash
+from tests.conftest import csrf_token_from
 
 
 def tr(en: str, zh: str) -> dict[str, str]:
@@ -341,3 +342,25 @@ def test_each_response_carries_the_next_pages_step_key(client, db_session):
     assert "Which channels?" in page
     page = client.post(url, data={"_step": step_key(page), "channels": "web"}).get_data(as_text=True)
     assert "Thanks, Ann!" in page
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)
+def test_later_respondent_pages_leave_the_session_cookie_alone(client, db_session):
+    # The first page stores the CSRF token in the session; after that a respondent's requests
+    # neither rewrite the session cookie nor clear a remember cookie (Flask-Login's user loader
+    # runs only where a template shows the signed-in user).
+    survey = make_survey(db_session)
+    token = make_link(db_session, survey)
+    url = f"/s/{token}"
+    first = client.get(url)
+    assert any(c.startswith("survey_session=") for c in first.headers.getlist("Set-Cookie"))
+    csrf = csrf_token_from(first.get_data(as_text=True))
+    later = [client.get(url), post(client, url, {"sat": "4", "csrf_token": csrf}), client.get(url)]
+    assert [response.status_code for response in later] == [200, 200, 200]
+    assert [response.headers.getlist("Set-Cookie") for response in later] == [[], [], []]
+
+
+def test_staff_pages_still_show_the_signed_in_user(client, login):
+    user = login()
+    page = client.get("/").get_data(as_text=True)
+    assert f'<span class="user-name">{user.display_name}' in page
