@@ -74,8 +74,12 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key or "", salt=_SALT)
 
 
+#: The hidden form field that carries the signed preview state from page to page.
+STATE_FIELD = "_preview_state"
+
+
 def sign_state(state: InterviewState, record: QuestionnaireRecord) -> str:
-    """The preview state for the page address (paradata dropped: a preview records nothing)."""
+    """The signed preview state for the page's hidden field (paradata dropped: a preview records nothing)."""
     payload = {"q": record.id, "r": record.draft_revision, "s": state.with_changes(events=()).to_dict()}
     return str(_serializer().dumps(payload))
 

@@ -1,11 +1,11 @@
 """Previews: the draft as a respondent sees it on the web (clicking through with real validation)
 and as the SMS, IVR and agent channels present it. A draft with errors shows its errors instead.
-Nothing is written: the web preview's state is signed into the page address.
+Nothing is written: the web preview's state is signed into a hidden field of its page.
 """
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -37,23 +37,17 @@ def preview_web(questionnaire_id: int) -> Page:
     if questionnaire is None:
         return _errors_page(record, problems, "web")
     language = preview.preview_language(questionnaire, request.args.get("language"))
-    token = request.args.get("state")
+    # The state travels in the page's form, not its address: a long questionnaire or long typed
+    # answers would outgrow the request line a server accepts (gunicorn: 4 KB).
+    token = request.form.get(preview.STATE_FIELD) if request.method == "POST" else None
     state = preview.read_state(token, record) if token else None
-    if state is None or state.language != language:
-        if token:
-            flash(_("The draft has changed since this preview started, so it starts again."), "info")
-        fresh = preview.sign_state(preview.start(questionnaire, language), record)
-        return redirect(
-            url_for(".preview_web", questionnaire_id=questionnaire_id, language=language, state=fresh)
-        )
     errors: dict[str, str] = {}
-    if request.method == "POST":
-        moved, errors = preview.web_turn(questionnaire, state, request.form.to_dict(flat=False))
-        if not errors:
-            signed = preview.sign_state(moved, record)
-            return redirect(
-                url_for(".preview_web", questionnaire_id=questionnaire_id, language=language, state=signed)
-            )
+    if state is None or state.language != language:
+        if request.method == "POST":
+            flash(_("The draft has changed since this preview started, so it starts again."), "info")
+        state = preview.start(questionnaire, language)
+    elif request.method == "POST":
+        state, errors = preview.web_turn(questionnaire, state, request.form.to_dict(flat=False))
     g.ui_language = language  # the respondent's page chrome, as respondents get it
     step = engine.next_step(questionnaire, state)
     title = localize(questionnaire.title, language, questionnaire.default_language)
@@ -74,6 +68,8 @@ def preview_web(questionnaire_id: int) -> Page:
         preview_languages=questionnaire.languages,
         language=language,
         language_names=LANGUAGES,
+        state_field=preview.STATE_FIELD,
+        preview_state=preview.sign_state(state, record),
         choice_options=choice_options,  # the respond blueprint's page helper (its context processor)
     )
 

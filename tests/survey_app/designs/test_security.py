@@ -41,9 +41,7 @@ def test_question_text_is_escaped_everywhere(client: FlaskClient, researcher, ma
         f"{base}/versions/1",
         f"{base}/clone",
     ]
-    for lang in ("en", "zh-Hans"):
-        response = client.get(f"{base}/preview?language={lang}")
-        pages.append(response.headers["Location"])
+    pages += [f"{base}/preview?language={lang}" for lang in ("en", "zh-Hans")]
     for url in pages:
         page = html(client.get(url))
         assert SCRIPT not in page, url
@@ -92,7 +90,7 @@ def test_analysts_and_auditors_view_and_preview_but_do_not_edit(
     base = f"/questionnaires/{record.id}"
     for url in ("/questionnaires", base, f"{base}/definition", f"{base}/preview/sms", f"{base}/export/yaml"):
         assert client.get(url).status_code == 200, url
-    assert client.get(f"{base}/preview?language=zh-Hans").status_code == 302
+    assert client.get(f"{base}/preview?language=zh-Hans").status_code == 200
     overview = html(client.get(base))
     assert "Edit page" not in overview
     assert f"{base}/publish" not in overview
