@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -134,6 +135,11 @@ class Settings(BaseModel):
     smtp_password: SecretStr | None = Field(default=None, alias="SURVEY_SMTP_PASSWORD")
     #: The From of invitation e-mails, e.g. ``Survey team <survey@example.org>``.
     mail_from: str | None = Field(default=None, alias="SURVEY_MAIL_FROM")
+    #: The return path of invitations (``bounces@example.org``): each is sent with the envelope
+    #: sender ``bounces+<signed attempt token>@example.org`` (VERP), so a late bounce names its attempt.
+    bounce_address: str | None = Field(default=None, alias="SURVEY_BOUNCE_ADDRESS")
+    #: A Maildir the worker drains of bounces (delivery status notifications) every minute.
+    bounce_maildir: str | None = Field(default=None, alias="SURVEY_BOUNCE_MAILDIR")
     #: Who invites, as named in invitations ("{organisation} invites you ...").
     organisation_name: str = Field(default="Survey team", alias="SURVEY_ORGANISATION_NAME")
     #: How often the worker looks for due contact attempts.
@@ -146,6 +152,9 @@ class Settings(BaseModel):
     ivr_on_machine: str = Field(default="hangup", alias="SURVEY_IVR_ON_MACHINE")
     #: An attempt left ``sending`` by a worker that stopped is reconciled after this long.
     reconcile_after_seconds: int = Field(default=120, alias="SURVEY_RECONCILE_AFTER_SECONDS")
+    #: Records of handled Twilio webhooks (which make retries idempotent) are kept this long; Twilio
+    #: retries a webhook within hours, so older ones are deleted by the worker once a day.
+    webhook_retention_days: int = Field(default=30, alias="SURVEY_WEBHOOK_RETENTION_DAYS")
 
     @field_validator("database_url", mode="before")
     @classmethod
@@ -238,6 +247,35 @@ class Settings(BaseModel):
             raise ValueError(f"must be starttls, ssl or none, got {value!r}")
         return text
 
+    @field_validator("bounce_address", mode="before")
+    @classmethod
+    def _bounce_address(cls, value: object) -> str | None:
+        if not value:
+            return None
+        text = str(value).strip()
+        try:
+            # ASCII only: the address goes into MAIL FROM, which servers without SMTPUTF8 refuse.
+            address = validate_email(text, check_deliverability=False, allow_smtputf8=False).normalized
+        except EmailNotValidError as exc:
+            raise ValueError(f"must be a plain e-mail address such as bounces@example.org ({exc})") from None
+        if "+" in address.rpartition("@")[0]:
+            raise ValueError(
+                f"must not contain + before the @ (the attempt token is added after a +), got {text!r}"
+            )
+        return address
+
+    @field_validator("bounce_maildir", mode="before")
+    @classmethod
+    def _bounce_maildir(cls, value: object) -> str | None:
+        if not value:
+            return None
+        text = str(value).strip()
+        if not Path(text).is_absolute():
+            raise ValueError(
+                f"must be an absolute path (the worker's working directory may change), got {text!r}"
+            )
+        return text
+
     @field_validator("worker_poll_seconds", mode="before")
     @classmethod
     def _poll(cls, value: object) -> int:
@@ -247,6 +285,11 @@ class Settings(BaseModel):
     @classmethod
     def _reconcile_after(cls, value: object) -> int:
         return _whole_number(value, "seconds", 0)
+
+    @field_validator("webhook_retention_days", mode="before")
+    @classmethod
+    def _webhook_retention(cls, value: object) -> int:
+        return _whole_number(value, "days", 1)
 
     @field_validator("ivr_on_machine", mode="before")
     @classmethod

@@ -5,9 +5,10 @@ from flask_babel import lazy_gettext as _l
 
 from survey_app.blueprints import NavItem
 from survey_app.extensions import csrf
-from survey_app.fieldwork import controllers, webhooks
+from survey_app.fieldwork import cli, controllers, webhooks
 
 bp = Blueprint("fieldwork", __name__, template_folder="templates")
+bp.cli.add_command(cli.bounce_command)  # survey fieldwork bounce
 bp.add_url_rule("/fieldwork", view_func=controllers.index)
 bp.add_url_rule("/fieldwork/surveys/<int:survey_id>", view_func=controllers.monitor)
 bp.add_url_rule(

@@ -168,4 +168,5 @@ class ProcessedWebhook(SQLModel, table=True):
     #: ``sms:<MessageSid>``, ``status:<Sid>:<status>``, ``voice:<CallSid>:<step>``.
     key: str = Field(max_length=120, unique=True)
     response: str = Field(default="", sa_type=Text)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: Indexed for the daily purge of records older than ``SURVEY_WEBHOOK_RETENTION_DAYS``.
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

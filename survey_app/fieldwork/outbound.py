@@ -23,11 +23,21 @@ from questionnaires import engine
 from questionnaires.definition import NON_ANSWERED_TYPES, Questionnaire, localize
 from questionnaires.state import InterviewState, Step
 from survey_app.config import Settings
-from survey_app.fieldwork.links import PublicUrlMissing, personal_link_token, public_url, unsubscribe_token
+from survey_app.fieldwork.links import (
+    PublicUrlMissing,
+    bounce_token,
+    personal_link_token,
+    public_url,
+    unsubscribe_token,
+    verp_address,
+)
 from survey_app.fieldwork.queries import Delivery
 from survey_app.i18n import babel_locale_id
 from survey_app.respond import operations as respond_operations
 from survey_app.surveys.queries import get_questionnaire
+
+#: The header carrying the attempt's signed bounce token (``fieldwork.bounces`` reads it back).
+ATTEMPT_HEADER = "X-Survey-Attempt"
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,8 @@ class Outgoing:
     status_callback: str | None = None
     provider_ref: str | None = None
     """Known before sending: the e-mail Message-ID."""
+    envelope_sender: str | None = None
+    """The e-mail's return path (MAIL FROM) when it is not the From: the VERP bounce address."""
 
     @property
     def content_hash(self) -> str | None:
@@ -108,7 +120,14 @@ def compose_email(session: Session, delivery: Delivery, address: str) -> Outgoin
     message = build_message(rendered, sender=str(settings.mail_from), recipient=address)
     reference = message_id(delivery.attempt.idempotency_key, str(settings.mail_from))
     message["Message-ID"] = reference
-    return Outgoing("email", address, email=message, provider_ref=reference)
+    envelope_sender = None
+    if settings.bounce_address:
+        # VERP: a bounce comes back to an address naming the attempt; the header is the fallback
+        # for servers whose report quotes the message but not the address it was sent to.
+        token = bounce_token(current_app.config["SECRET_KEY"], int(delivery.attempt.id or 0))
+        message[ATTEMPT_HEADER] = token
+        envelope_sender = verp_address(settings.bounce_address, token)
+    return Outgoing("email", address, email=message, provider_ref=reference, envelope_sender=envelope_sender)
 
 
 def _status_callback(delivery: Delivery) -> str:

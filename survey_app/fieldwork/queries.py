@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, false
+from sqlalchemy import String, and_, case, cast, exists, false, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, or_, select
 
@@ -163,13 +163,26 @@ def get_attempt_by_key(session: Session, key: str) -> ContactAttempt | None:
     return session.exec(select(ContactAttempt).where(ContactAttempt.idempotency_key == key)).first()
 
 
-def count_contacts_made(session: Session, case_id: int) -> int:
-    """Return how many messages or calls the provider accepted for ``case_id``."""
-    return session.exec(
-        select(func.count()).where(
-            ContactAttempt.case_id == case_id, col(ContactAttempt.state).in_(CONTACTED_STATES)
-        )
+def contact_history(session: Session, case_id: int, email: str | None) -> tuple[int, bool]:
+    """Return how many messages or calls the provider accepted for ``case_id``, and whether an
+    e-mail to ``email`` bounced for good (the address is unusable for this case).
+
+    Bounces are read from the attempts rather than stored on the case, so a corrected address is
+    usable at once; one statement, as it runs before every send.
+    """
+    state = col(ContactAttempt.state)
+    bounced = and_(
+        col(ContactAttempt.channel) == "email",
+        state == AttemptState.bounced,
+        col(ContactAttempt.address) == email,
+    )
+    made, email_bounced = session.execute(
+        sa_select(
+            func.count(case((state.in_(CONTACTED_STATES), 1))),
+            func.count(case((bounced, 1))) if email else literal(0),
+        ).where(col(ContactAttempt.case_id) == case_id)
     ).one()
+    return int(made), bool(email_bounced)
 
 
 def query_stale_attempts(

@@ -20,7 +20,9 @@ marks them ``unknown``, then settles each ``unknown`` attempt:
 
 Retries: 429 (honouring ``Retry-After``), 503 and connection failures before the request was
 sent, SMTP 4xx: back to ``planned`` with exponential back-off, at most ``MAX_RETRIES`` times.
-Permanent refusals fail the attempt with the provider's error code.
+Permanent refusals fail the attempt with the provider's error code; a refused recipient is a
+bounce, and so is a report that arrives later by mail (``fieldwork.bounces``): either makes the
+address unusable for the case, whose later e-mail steps are then skipped as ``no_address``.
 """
 
 from __future__ import annotations
@@ -190,9 +192,17 @@ def _skip_reason(session: Session, delivery: queries.Delivery, now: dt.datetime)
     details = delivery.details
     if queries.is_opted_out(session, (details.email, details.phone_e164) if details else ()):
         return "opted_out"
-    if not delivery.address(delivery.attempt.channel):
+    channel = delivery.attempt.channel
+    address = delivery.address(channel)
+    if not address:
         return "no_address"
-    if queries.count_contacts_made(session, delivery.case.id or 0) >= plan.max_attempts:
+    made, bounced = queries.contact_history(
+        session, delivery.case.id or 0, address if channel == "email" else None
+    )
+    # A hard bounce (at SMTP time or reported later by fieldwork.bounces) made the address unusable.
+    if bounced:
+        return "no_address"
+    if made >= plan.max_attempts:
         return "max_attempts"
     if delivery.attempt.channel == "ivr" and interview is not None and interview.channel != "ivr":
         return "started"
@@ -347,7 +357,7 @@ def _call_provider(transports: Transports, outgoing: outbound.Outgoing) -> str |
     if outgoing.channel == "email":
         assert outgoing.email is not None
         try:
-            transports.smtp.send(outgoing.email)
+            transports.smtp.send(outgoing.email, envelope_sender=outgoing.envelope_sender)
         except PermanentMailError as exc:
             code = str(exc.code) if exc.code else None
             raise _Failed(

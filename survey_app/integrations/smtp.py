@@ -90,8 +90,10 @@ class SmtpTransport:
             connection.login(settings.smtp_username, password)
         return connection
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, *, envelope_sender: str | None = None) -> None:
         """Hand ``message`` to the server; return once it answered 250.
+
+        ``envelope_sender`` is the MAIL FROM (the return path bounces go to); default: the From.
 
         :raises PermanentMailError: a 5xx refusal (bounce).
         :raises TemporaryMailError: a 4xx reply or a connection problem.
@@ -103,7 +105,7 @@ class SmtpTransport:
                 # A refused login or greeting is our configuration, never the respondent's address.
                 raise TemporaryMailError(f"cannot connect or sign in to the SMTP server: {exc}") from exc
         try:
-            refused = self._connection.send_message(message)
+            refused = self._connection.send_message(message, from_addr=envelope_sender)
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             code, reply = next(iter(exc.recipients.values()))

@@ -65,6 +65,18 @@ JOBS: tuple[JobSpec, ...] = (
         description="place due automated calls (IVR interviews, retries)",
     ),
     JobSpec(
+        "fieldwork.read_bounces",
+        "survey_app.fieldwork.tasks:read_bounces",
+        seconds=60,
+        description="record late e-mail bounces from SURVEY_BOUNCE_MAILDIR (when set), then remove them",
+    ),
+    JobSpec(
+        "fieldwork.purge_webhooks",
+        "survey_app.fieldwork.tasks:purge_webhooks",
+        seconds=24 * 60 * 60,
+        description="delete records of handled webhooks older than SURVEY_WEBHOOK_RETENTION_DAYS",
+    ),
+    JobSpec(
         "frames.run_imports",
         "survey_app.frames.tasks:run_imports",
         seconds=5,

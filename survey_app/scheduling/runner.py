@@ -1,11 +1,15 @@
-"""The worker process (``survey worker``): one APScheduler ``BlockingScheduler`` for the deployment.
+"""The worker process (``survey worker``): one APScheduler scheduler for the deployment.
 
 Never run the scheduler inside web workers: APScheduler has no cross-process coordination, so
 every gunicorn worker would run every job. Jobs live in a persistent ``SQLAlchemyJobStore`` in the
 app database (table ``apscheduler_jobs``, created by our migrations); the job table in
 ``scheduling.jobs`` is re-applied at every start, so changed intervals take effect and removed jobs
 disappear. Each job runs in its own thread (one instance at a time), so a slow SMS batch does not
-hold up e-mail; SIGTERM/SIGINT stop taking new attempts and let the one in flight finish.
+hold up e-mail; SIGTERM/SIGINT stop taking new attempts and let the one in flight finish (the
+main thread only waits for them and checks the lock; the scheduler runs in its own thread).
+
+Only one worker runs per database: it holds the lock of ``scheduling.lock`` from before it
+installs its jobs until it exits, and a second one exits at once saying who holds it.
 """
 
 from __future__ import annotations
@@ -14,14 +18,15 @@ import datetime as dt
 import logging
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import delete
 from sqlmodel import Session
@@ -29,12 +34,17 @@ from sqlmodel import Session
 from survey_app import schema
 from survey_app.db import get_engine, open_session
 from survey_app.scheduling.jobs import JOBS, JobSpec
+from survey_app.scheduling.lock import WorkerAlreadyRunning, WorkerLock, acquire_worker_lock
 from survey_app.scheduling.models import JOBS_TABLE, apscheduler_jobs
 
 log = logging.getLogger(__name__)
 
 #: Set when the worker is asked to stop: long-running jobs check it between attempts.
 STOPPING = threading.Event()
+#: How often the worker checks that it still holds its lock (a lost PostgreSQL session frees it).
+LOCK_CHECK_SECONDS = 30.0
+#: How often the main thread looks at the stop flag set by SIGTERM/SIGINT.
+_TICK_SECONDS = 1.0
 _APP: Flask | None = None
 
 
@@ -60,7 +70,7 @@ def job_context() -> Iterator[tuple[Flask, Session]]:
         yield app, session
 
 
-def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BlockingScheduler) -> BaseScheduler:
+def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BackgroundScheduler) -> BaseScheduler:
     """Return a scheduler whose job store is the app database, with the job table installed."""
     engine = get_engine(app)
     store = SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)
@@ -93,26 +103,63 @@ def install_jobs(app: Flask, scheduler: BaseScheduler, jobs: tuple[JobSpec, ...]
 
 
 def run_worker(app: Flask) -> None:
-    """Run the scheduler until SIGTERM or SIGINT.
+    """Run the scheduler until SIGTERM or SIGINT, holding the worker lock of the database.
 
-    :raises WorkerError: the database is not at the code's schema.
+    :raises WorkerError: the database is not at the code's schema, another worker is running on
+        it, or this worker lost its lock and stopped.
     """
-    global _APP
     if not schema.schema_is_current(get_engine(app)):
         raise WorkerError(f"the database is not at the current schema: run `{schema.UPGRADE_COMMAND}` first")
+    try:
+        # Before the job store is touched: installing the job table rewrites it.
+        lock = acquire_worker_lock(get_engine(app))
+    except WorkerAlreadyRunning as exc:
+        raise WorkerError(str(exc)) from None
+    try:
+        _run_scheduler(app, lock)
+    finally:
+        lock.release()
+
+
+def _run_scheduler(app: Flask, lock: WorkerLock) -> None:
+    global _APP
     _APP = app
     STOPPING.clear()
     # One line per job run every few seconds drowns what matters; failures still log as errors.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler = build_scheduler(app)
+    signals: list[int] = []
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("signal %s: stopping after the attempts in flight", signum)
+        # Only set flags: a handler interrupts the main thread anywhere, and shutting the scheduler
+        # down from inside one could wait for a lock that interrupted code holds (a hang on SIGTERM).
+        signals.append(signum)
         STOPPING.set()
-        scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("worker started with jobs: %s", ", ".join(job.id for job in JOBS))
     scheduler.start()
+    log.info("worker started with jobs: %s", ", ".join(job.id for job in JOBS))
+    lost = False
+    next_check = time.monotonic() + LOCK_CHECK_SECONDS
+    try:
+        while not STOPPING.is_set():
+            time.sleep(min(_TICK_SECONDS, LOCK_CHECK_SECONDS))
+            if time.monotonic() >= next_check:
+                if not lock.check():
+                    lost = True
+                    break
+                next_check = time.monotonic() + LOCK_CHECK_SECONDS
+    finally:
+        STOPPING.set()
+        log.info("%s: stopping after the attempts in flight", f"signal {signals[0]}" if signals else "stop")
+        # Wait for the jobs running (they stop between attempts): the lock is released after them,
+        # so a worker started next never overlaps the attempts in flight.
+        scheduler.shutdown(wait=True)
+    if lost:
+        raise WorkerError(
+            "the worker lost its database lock (its database session ended, or the lock file was "
+            "removed) and could not take it again, so it stopped rather than run beside another "
+            "worker: check that only one worker runs, then start it again"
+        )
     log.info("worker stopped")

@@ -58,6 +58,9 @@ FROM_NUMBER = "+14155550100"
 PUBLIC_BASE = "https://survey.example.org"
 #: A Wednesday noon, UTC: inside the calling hours of every test plan.
 NOW = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
+#: When fixture cases were drawn: before :data:`NOW`, whatever the real clock says (a case drawn
+#: after the launch would be due at its own draw time, later than the tests' clock).
+DRAWN_AT = NOW - dt.timedelta(days=1)
 #: Settings for ``@pytest.mark.app_config(**TWILIO_CONFIG)`` (add ``SURVEY_TWILIO_API_BASE_URL``).
 TWILIO_CONFIG: dict[str, Any] = {
     "SURVEY_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
@@ -263,6 +266,7 @@ def add_phone_case(
         token_hash=token_hash(new_token()),
         language=language,
         context={"first_name": first_name},
+        created_at=DRAWN_AT,
     )
     session.add(case)
     session.commit()
@@ -294,11 +298,16 @@ def add_attempt(
 
 
 def start_sms_interview(session: Session, case: Case) -> Interview:
-    """Start the SMS interview of ``case`` (what the worker does when it sends the first question)."""
+    """Start the SMS interview of ``case`` (what the worker does when it sends the first question).
+
+    Started on the real clock, which the webhook reads: started at :data:`NOW`, the interview
+    would count as paused (``conversation.PAUSE_AFTER``) once the real clock is 12 hours past it.
+    """
     survey = get_survey(session, case.survey_id)
     questionnaire = get_questionnaire(session, survey.version_id)
+    now = dt.datetime.now(dt.UTC)
     return start_interview(
-        session, survey, questionnaire, case=case, channel="sms", language=str(case.language), now=NOW
+        session, survey, questionnaire, case=case, channel="sms", language=str(case.language), now=now
     )
 
 
