@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, exists, false, literal
+from sqlalchemy import String, and_, bindparam, case, cast, exists, false, literal, literal_column, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, or_, select
 
@@ -234,33 +234,108 @@ def get_case_details(session: Session, case_id: int) -> tuple[Case, FieldworkCas
     return (row[0], row[1]) if row is not None else None
 
 
-@dataclass
-class ActiveConversation:
-    """An SMS interview in progress for a phone number."""
+@dataclass(frozen=True)
+class SmsConversation:
+    """The SMS interview in progress for a phone number: the columns a turn reads (no ORM objects)."""
 
-    interview: Interview
-    survey: Survey
-    case: Case
+    interview_id: int
+    state: dict[str, Any]
+    #: The step on record: the turn's write is conditional on it (a lost race stores nothing).
+    step_key: str
+    updated_at: dt.datetime
+    language: str
+    survey_id: int
+    version_id: int
+    partial_threshold: float
 
 
-def find_active_sms_interview(session: Session, phone: str) -> ActiveConversation | None:
-    """Return the most recently active unfinished SMS interview of the person texting from ``phone``."""
-    row = session.exec(
-        select(Interview, Survey, Case)
-        .join(Case, col(Case.id) == col(Interview.case_id))
-        .join(Survey, col(Survey.id) == col(Interview.survey_id))
-        .join(FieldworkCase, col(FieldworkCase.case_id) == col(Case.id))
-        .where(
-            FieldworkCase.phone_e164 == phone,
-            Interview.channel == "sms",
-            col(Interview.completed_at).is_(None),
+@dataclass(frozen=True)
+class InboundSms:
+    """What an inbound text needs to know, read in one statement (:func:`get_inbound_sms`)."""
+
+    #: The reply given when this message was first handled (None: not handled yet).
+    earlier: str | None
+    #: The sender's number has opted out of all contact.
+    opted_out: bool
+    #: The sender's most recently active unfinished SMS interview (None: none).
+    active: SmsConversation | None
+
+
+def _inbound_sms_statement() -> Any:
+    """Build the statement of :func:`get_inbound_sms` (once: building it costs more than running it)."""
+    interview, survey, details = Interview.__table__, Survey.__table__, FieldworkCase.__table__  # type: ignore[attr-defined]
+    active = (
+        sa_select(
+            interview.c.id.label("interview_id"),
+            interview.c.state,
+            interview.c.step_key,
+            interview.c.updated_at,
+            interview.c.language,
+            survey.c.id.label("survey_id"),
+            survey.c.version_id,
+            survey.c.partial_threshold,
         )
-        .order_by(col(Interview.updated_at).desc(), col(Interview.id).desc())
-    ).first()
-    if row is None:
-        return None
-    interview, survey, case = row
-    return ActiveConversation(interview, survey, case)
+        .join(details, details.c.case_id == interview.c.case_id)
+        .join(survey, survey.c.id == interview.c.survey_id)
+        .where(
+            details.c.phone_e164 == bindparam("phone"),
+            interview.c.channel == "sms",
+            interview.c.completed_at.is_(None),
+        )
+        .order_by(interview.c.updated_at.desc(), interview.c.id.desc())
+        .limit(1)
+        .subquery("active")
+    )
+    earlier = (
+        sa_select(col(ProcessedWebhook.response))
+        .where(col(ProcessedWebhook.key) == bindparam("key"))
+        .scalar_subquery()
+    )
+    opted_out = exists().where(col(OptOut.address) == bindparam("address"))
+    # A one-row anchor, outer-joined to the interview: the marker and the opt-out are read
+    # whether or not the number has an interview, and every path costs this one statement.
+    anchor = sa_select(literal_column("1").label("one")).subquery("anchor")
+    return sa_select(earlier.label("earlier"), opted_out.label("opted_out"), *active.c).select_from(
+        anchor.outerjoin(active, true())
+    )
+
+
+_INBOUND_SMS = _inbound_sms_statement()
+
+
+def get_inbound_sms(session: Session, key: str, phone: str) -> InboundSms:
+    """Read in one statement the reply stored for webhook ``key``, the opt-out and the interview of ``phone``.
+
+    The interview is the most recently active unfinished SMS interview of the person texting
+    from ``phone``. Plain rows on the session's connection: nothing here needs the ORM's
+    identity map, and its loading cost more CPU than the statement.
+    """
+    row = (
+        session.connection()
+        .execute(_INBOUND_SMS, {"key": key, "phone": phone, "address": phone.lower()})
+        .one()
+    )
+    active = None
+    if row.interview_id is not None:
+        active = SmsConversation(
+            row.interview_id,
+            row.state,
+            row.step_key,
+            row.updated_at,
+            row.language,
+            row.survey_id,
+            row.version_id,
+            row.partial_threshold,
+        )
+    # An empty sender matches no opt-out (as ``is_opted_out`` reads it).
+    return InboundSms(row.earlier, bool(phone) and bool(row.opted_out), active)
+
+
+def get_interview_state(session: Session, interview_id: int) -> dict[str, Any]:
+    """Return the stored engine state of an interview (re-read after a turn lost a race)."""
+    statement = sa_select(col(Interview.state)).where(col(Interview.id) == interview_id)
+    state: dict[str, Any] = session.execute(statement).scalar_one()
+    return state
 
 
 def get_processed_webhook(session: Session, key: str) -> ProcessedWebhook | None:

@@ -6,6 +6,8 @@ on the public URL Twilio called) and are exempt from CSRF; anything unsigned or 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import abort, current_app, request
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
@@ -24,10 +26,16 @@ def signed_form() -> MultiDict[str, str]:
     signature = request.headers.get("X-Twilio-Signature", "")
     if settings.twilio_auth_token is None or not signature:
         abort(403)
-    validator = RequestValidator(settings.twilio_auth_token.get_secret_value())
+    validator = _validator(settings.twilio_auth_token.get_secret_value())
     if not validator.validate(public_request_url(), request.form, signature):
         abort(403)
     return request.form
+
+
+@lru_cache(maxsize=4)
+def _validator(token: str) -> RequestValidator:
+    # One per auth token (settings are per app; tests run several apps in one process).
+    return RequestValidator(token)
 
 
 def public_request_url() -> str:

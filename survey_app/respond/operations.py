@@ -175,6 +175,30 @@ def record_turn(
     state = InterviewState.from_dict(interview.state)
     if interview.completed_at is not None:
         return TurnOutcome(state=state, stale=True)
+    outcome = take_turn(questionnaire, state, replies=replies, go_back=go_back, now=now)
+    if before_commit is not None:
+        before_commit(outcome)
+    if not _store(
+        session, survey, interview, questionnaire, outcome.state, expected_step=interview.step_key, now=now
+    ):
+        session.rollback()
+        return TurnOutcome(state=InterviewState.from_dict(interview.state), stale=True)
+    return outcome
+
+
+def take_turn(
+    questionnaire: Questionnaire,
+    state: InterviewState,
+    *,
+    replies: Mapping[str, object],
+    go_back: bool = False,
+    now: dt.datetime,
+) -> TurnOutcome:
+    """Apply one conversational turn to ``state`` in memory: the engine half of :func:`record_turn`.
+
+    For a channel that stores the result with its own statement (the SMS webhook writes its
+    idempotency marker in the same round trip), together with :func:`turn_values` and :data:`STORE`.
+    """
     moment = now.timestamp()
     errors: tuple[AnswerError, ...] = ()
     passed: list[Step] = []
@@ -191,15 +215,7 @@ def record_turn(
             step = engine.next_step(questionnaire, state, now=moment)
         if step.done:
             state = engine.complete(questionnaire, state, now=moment)
-    outcome = TurnOutcome(state=state, errors=errors, passed=tuple(passed))
-    if before_commit is not None:
-        before_commit(outcome)
-    if not _store(
-        session, survey, interview, questionnaire, state, expected_step=interview.step_key, now=now
-    ):
-        session.rollback()
-        return TurnOutcome(state=InterviewState.from_dict(interview.state), stale=True)
-    return outcome
+    return TurnOutcome(state=state, errors=errors, passed=tuple(passed))
 
 
 def finish_interview(
@@ -231,12 +247,38 @@ def change_language(
 
 
 #: The conditional write of every page and turn, built once. The SET clause comes from the
-#: parameters' keys; ``b_id`` and ``b_step`` are the WHERE clause's (named apart from the columns).
+#: parameters' keys (:func:`turn_values`); ``b_id`` and ``b_step`` are the WHERE clause's (named
+#: apart from the columns).
 _INTERVIEWS = Interview.__table__  # type: ignore[attr-defined]
-_STORE = update(_INTERVIEWS).where(
+STORE = update(_INTERVIEWS).where(
     _INTERVIEWS.c.id == bindparam("b_id"), _INTERVIEWS.c.step_key == bindparam("b_step")
 )
 _START = insert(_INTERVIEWS).returning(_INTERVIEWS.c.id)
+
+
+def turn_values(
+    questionnaire: Questionnaire,
+    state: InterviewState,
+    *,
+    partial_threshold: float,
+    now: dt.datetime,
+    step: Step | None = None,
+) -> dict[str, Any]:
+    """Return the columns :data:`STORE` writes for ``state`` (its SET clause, by column name).
+
+    :param partial_threshold: the survey's (what makes an unfinished interview a partial).
+    :param step: ``engine.next_step`` of ``state`` when the caller has it (saves computing it again).
+    """
+    status = engine.interview_status(questionnaire, state, partial_threshold=partial_threshold)
+    return {
+        "state": state.to_dict(),
+        "step_key": (step if step is not None else engine.next_step(questionnaire, state)).key,
+        "status": status.value,
+        "language": state.language,
+        "answers": engine.final_answers(questionnaire, state),
+        "updated_at": now,
+        "completed_at": now if state.completed else None,
+    }
 
 
 def _store(
@@ -254,21 +296,12 @@ def _store(
 
     :param step: ``engine.next_step`` of ``state`` when the caller has it (saves computing it again).
     """
-    status = engine.interview_status(questionnaire, state, partial_threshold=survey.partial_threshold)
-    values = {
-        "state": state.to_dict(),
-        "step_key": (step if step is not None else engine.next_step(questionnaire, state)).key,
-        "status": status.value,
-        "language": state.language,
-        "answers": engine.final_answers(questionnaire, state),
-        "updated_at": now,
-        "completed_at": now if state.completed else None,
-    }
+    values = turn_values(questionnaire, state, partial_threshold=survey.partial_threshold, now=now, step=step)
     # On the session's connection (same transaction): a Core statement needs none of the ORM's
     # statement handling, which cost more CPU than the UPDATE itself. Flush first, as the ORM's
     # autoflush would, so pending changes of the caller are written before this statement.
     session.flush()
-    result = session.connection().execute(_STORE, {**values, "b_id": interview.id, "b_step": expected_step})
+    result = session.connection().execute(STORE, {**values, "b_id": interview.id, "b_step": expected_step})
     if result.rowcount != 1:
         return False
     session.commit()

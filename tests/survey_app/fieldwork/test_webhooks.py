@@ -140,14 +140,15 @@ def test_a_reply_that_loses_a_race_is_recorded_and_never_answers_the_next_questi
 
     from survey_app.db import get_engine
     from survey_app.fieldwork import conversation
-    from survey_app.respond.operations import record_turn
+    from survey_app.respond.operations import record_turn, take_turn
     from survey_app.surveys.queries import get_questionnaire, get_survey
 
     survey = make_phone_survey(db_session, library_document("interviewer_rating"))
     case = add_phone_case(db_session, survey, PHONE)
     start_sms_interview(db_session, case)
 
-    def first_text_commits_meanwhile(session, survey_row, interview, questionnaire, **kwargs):
+    def first_text_commits_meanwhile(*args, **kwargs):
+        # After this webhook read the interview, before it writes: the other text's turn commits.
         with Session(get_engine(app)) as other:
             fresh = interview_of(other, case)
             record_turn(
@@ -158,10 +159,10 @@ def test_a_reply_that_loses_a_race_is_recorded_and_never_answers_the_next_questi
                 replies={"ir_overall": "4"},
                 now=kwargs["now"],
             )
-        monkeypatch.setattr(conversation, "record_turn", record_turn)
-        return record_turn(session, survey_row, interview, questionnaire, **kwargs)
+        monkeypatch.setattr(conversation, "take_turn", take_turn)
+        return take_turn(*args, **kwargs)
 
-    monkeypatch.setattr(conversation, "record_turn", first_text_commits_meanwhile)
+    monkeypatch.setattr(conversation, "take_turn", first_text_commits_meanwhile)
     params = sms("5", "SM" + "9" * 32)
     lost = post_signed(client, "/webhooks/twilio/sms", params)
     assert lost.status_code == 200
