@@ -9,9 +9,11 @@ measured in the same run, minutes apart on the same machine.
 1. **Schedule.** A launched survey with a 3-step plan (e-mail invite day 0, e-mail reminder day 3,
    SMS reminder day 5; calling hours 08:00-21:00 Mon-Sat, six time zones) and ``--cases`` cases
    with delivery details (bulk Core inserts, untimed). Timed: ``fieldwork.operations.plan_waves``,
-   the worker's planning job, until every case is planned. Baseline: the same rows (due times,
-   issued links) for another survey of the same size, computed in one loop and written with three
-   Core statements (``_fw_setup.bulk_schedule``).
+   the worker's planning job, until every case is planned (it writes on the driver, through
+   ``fieldwork.bulk``: ``COPY`` and array ``UPDATE`` on PostgreSQL, DBAPI ``executemany`` on
+   SQLite; the profile's statement table counts only SQLAlchemy's statements, so not those).
+   Baseline: the same rows (due times, issued links) for another survey of the same size, computed
+   in one loop and written with three Core statements (``_fw_setup.bulk_schedule``).
 2. **Send rate** (PostgreSQL). The worker's send jobs (``fieldwork.tasks.send_email`` /
    ``send_sms``: ``fieldwork.sending``, the rate limiter, SMTP, the Twilio SDK), in one process,
    one thread per channel as the worker's scheduler runs them, against a local aiosmtpd server and

@@ -13,6 +13,7 @@ wall time (01:30 on 1 November 2026 in New York) means its first occurrence.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -75,8 +76,11 @@ def respondent_zone(timezone: str | None, phone_e164: str | None, fallback: str)
     return zone(timezone, fallback)
 
 
+@functools.lru_cache(maxsize=1024)
 def is_valid_zone(name: str) -> bool:
     """Return True when ``name`` is an IANA time zone known to tzdata."""
+    # Cached: ZoneInfo caches the zones it finds but not the misses, and phonenumbers answers
+    # "Etc/Unknown" for every number it finds invalid (a search of the tzdata files each time).
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -9,7 +9,7 @@ Either way the ids come back in row order and nothing is committed here.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Table, func, insert, literal_column
@@ -40,12 +40,47 @@ def insert_rows(
         ids = [int(i) for i in session.execute(series).scalars()]
     names = [*(["id"] if new_ids else []), *rows[0]]
     json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    values = (
+        [json.dumps(row[n], ensure_ascii=False) if n in json_columns else row[n] for n in rows[0]]
+        for row in rows
+    )
+    copy_rows(session, table, names, ([ids[k], *v] for k, v in enumerate(values)) if new_ids else values)
+    return ids
+
+
+def copy_rows(
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    binary: bool = False,
+) -> int:
+    """``COPY`` ``rows`` (values in the order of ``names``, as the driver takes them) into ``table``.
+
+    PostgreSQL only, in the session's transaction; columns left out get the database's default (or
+    NULL). ``rows`` may be a generator: the server stores the first rows while it makes the next.
+    Returns the number of rows copied.
+
+    :param binary: send the binary format (typed by the columns' types in the catalog): three
+        times faster for rows of numbers and timestamps, but each value must be of its column's
+        type exactly (an int for an integer, an aware datetime for a timestamptz, no JSON).
+    """
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     columns = ", ".join(literal_column(name).name for name in names)
-    with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
-        for k, row in enumerate(rows):
-            values = [
-                json.dumps(row[n], ensure_ascii=False) if n in json_columns else row[n] for n in rows[0]
-            ]
-            copy.write_row([ids[k], *values] if new_ids else values)
-    return ids
+    types: list[int] = []
+    if binary:
+        cursor.execute(
+            "SELECT a.atttypid FROM unnest(%s::text[]) WITH ORDINALITY AS n(name, i) "
+            "JOIN pg_attribute a ON a.attrelid = %s::regclass AND a.attname = n.name ORDER BY n.i",
+            (list(names), table.name),
+        )
+        types = [int(oid) for (oid,) in cursor.fetchall()]
+    with cursor.copy(
+        f"COPY {table.name} ({columns}) FROM STDIN{' (FORMAT BINARY)' if binary else ''}"
+    ) as copy:
+        if binary:
+            copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+    return int(cursor.rowcount)
