@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from survey_app.db import UTCDateTime, utcnow
@@ -86,10 +86,25 @@ class ContactAttempt(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("survey_id", "case_id", "step", "attempt_number", name="step_attempt"),
         Index("ix_contact_attempts_state_due_at", "state", "due_at"),
+        # Partial: most attempts of a wave are still planned, without a provider id or send time,
+        # and a wave writes 300,000 rows at once; lookups by either are for rows that have one.
+        Index(
+            "ix_contact_attempts_provider_id",
+            "provider_id",
+            postgresql_where=text("provider_id IS NOT NULL"),
+            sqlite_where=text("provider_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_contact_attempts_sent_at",
+            "sent_at",
+            postgresql_where=text("sent_at IS NOT NULL"),
+            sqlite_where=text("sent_at IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    survey_id: int = Field(foreign_key="surveys.id", index=True)
+    #: No index of its own: the unique ``step_attempt`` index starts with it.
+    survey_id: int = Field(foreign_key="surveys.id")
     case_id: int = Field(foreign_key="cases.id", index=True)
     channel: str = Field(max_length=8)
     #: Index of the step in the channel plan.
@@ -110,14 +125,14 @@ class ContactAttempt(SQLModel, table=True):
     #: SHA-256 of the SMS body sent, to recognise our message in the provider's list.
     content_hash: str | None = Field(default=None, max_length=64)
     #: MessageSid / CallSid, or the e-mail Message-ID.
-    provider_id: str | None = Field(default=None, max_length=200, index=True)
+    provider_id: str | None = Field(default=None, max_length=200)
     error_code: str | None = Field(default=None, max_length=32)
     error_message: str | None = Field(default=None, sa_type=Text)
     skip_reason: str | None = Field(default=None, max_length=32)
     #: Which worker process made the provider call (reconciliation leaves live workers' calls alone).
     claimed_by: str | None = Field(default=None, max_length=100)
     claimed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
-    sent_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    sent_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     #: When the provider reported the final outcome (delivered, undelivered, failed).
     finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
