@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from survey_app.auth.models import Role, User
 from survey_app.callcentre.models import AgentProfile, QueueEntry, Vendor
-from survey_app.callcentre.queue import Assignment, load_assignments
+from survey_app.callcentre.queue import Assignment, claim_next_case, load_assignments
 from survey_app.designs.models import QuestionnaireRecord, QuestionnaireVersion
 from survey_app.surveys.models import Case, Survey
 from survey_app.surveys.tokens import new_token, token_hash
@@ -208,3 +208,9 @@ def queue_cases(
     ]
     load_assignments(session, rows, now=now)
     return [Queued(c, session.get(QueueEntry, c.id)) for c in cases]  # type: ignore[misc]
+
+
+def claim_entry(session: Session, profile: AgentProfile, *, now: dt.datetime) -> QueueEntry | None:
+    """``claim_next_case``, then the row of the case served (as the console reads it next)."""
+    case_id = claim_next_case(session, profile, now=now)
+    return None if case_id is None else session.get(QueueEntry, case_id)

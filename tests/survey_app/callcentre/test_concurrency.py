@@ -14,10 +14,10 @@ from sqlmodel import Session, col, select
 from survey_app.callcentre.console import dial
 from survey_app.callcentre.models import AgentProfile, CallAttempt, QueueEntry, QueueStatus
 from survey_app.callcentre.outcomes import record_outcome
-from survey_app.callcentre.queue import _open_zones, claim_next_case, due_cases
+from survey_app.callcentre.queue import _open_zones, due_cases
 from survey_app.db import get_engine
 from tests.survey_app.callcentre.helpers import WEDNESDAY_10_SHANGHAI as NOW
-from tests.survey_app.callcentre.helpers import make_agent, make_survey, make_vendor, queue_cases
+from tests.survey_app.callcentre.helpers import claim_entry, make_agent, make_survey, make_vendor, queue_cases
 
 AGENTS = 8
 CASES = 40
@@ -38,7 +38,7 @@ def test_many_agents_claiming_at_once_never_share_a_case(app, db_session, make_u
                 profile = session.get(AgentProfile, agent_id)
                 assert profile is not None
                 start.wait()
-                while (entry := claim_next_case(session, profile, now=NOW)) is not None:
+                while (entry := claim_entry(session, profile, now=NOW)) is not None:
                     claimed.append((entry.case_id, agent_id))
                     # The call ends: the case leaves the queue, the agent asks for the next one.
                     session.execute(
@@ -85,7 +85,7 @@ def test_a_row_locked_by_one_agent_is_skipped_not_waited_for(app, db_session, ma
         other.execute(text("SET LOCAL lock_timeout = '2s'"))
         second = other.get(AgentProfile, second_agent.id)
         assert second is not None
-        got = claim_next_case(other, second, now=NOW)
+        got = claim_entry(other, second, now=NOW)
         assert got is not None
         assert got.case_id == queued[1].case.id
         holder.rollback()
@@ -113,7 +113,7 @@ def test_200_simulated_agents_on_postgresql_never_share_a_case(app, db_session, 
                 assert profile is not None
                 session.commit()  # give the connection back while waiting at the barrier
                 start.wait()
-                while (entry := claim_next_case(session, profile, now=NOW)) is not None:
+                while (entry := claim_entry(session, profile, now=NOW)) is not None:
                     dial(session, entry, agent_id, now=NOW)
                     time.sleep(0.005)  # the call: the connection is back in the pool meanwhile
                     record_outcome(session, entry, agent_id, outcome="not_eligible", now=NOW)

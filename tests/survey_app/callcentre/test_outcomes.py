@@ -11,11 +11,11 @@ from survey_app.callcentre.console import dial
 from survey_app.callcentre.dispositions import DISPOSITIONS, aapor_category, exhausted_code
 from survey_app.callcentre.models import AgentProfile, CallAttempt, QueueStatus
 from survey_app.callcentre.outcomes import record_outcome
-from survey_app.callcentre.queue import QueueError, claim_next_case
+from survey_app.callcentre.queue import QueueError
 from survey_app.callcentre.schedule import DayPart, day_part
 from survey_app.fieldwork.models import OptOut
 from tests.survey_app.callcentre.helpers import WEDNESDAY_10_SHANGHAI as NOW
-from tests.survey_app.callcentre.helpers import make_agent, make_survey, make_vendor, queue_cases
+from tests.survey_app.callcentre.helpers import claim_entry, make_agent, make_survey, make_vendor, queue_cases
 
 
 def test_every_disposition_has_a_valid_aapor_code():
@@ -36,13 +36,13 @@ def call(db_session, make_user):
     vendor, survey = make_vendor(db_session), make_survey(db_session)
     agents = [make_agent(db_session, make_user, vendor) for _ in range(2)]
     queue_cases(db_session, survey, vendor, max_attempts=3)
-    entry = claim_next_case(db_session, db_session.get(AgentProfile, agents[0].id), now=NOW)
+    entry = claim_entry(db_session, db_session.get(AgentProfile, agents[0].id), now=NOW)
     dial(db_session, entry, agents[0].id, now=NOW)
     return db_session, entry, agents
 
 
 def _claim_and_dial(session, agent, now):
-    entry = claim_next_case(session, session.get(AgentProfile, agent.id), now=now)
+    entry = claim_entry(session, session.get(AgentProfile, agent.id), now=now)
     if entry is not None:
         dial(session, entry, agent.id, now=now)
     return entry

@@ -5,20 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from survey_app.callcentre.models import AgentProfile, QueueEntry, QueueStatus, SkipEvent
 from survey_app.callcentre.queue import (
     Assignment,
     QueueError,
+    _open_zones,
     claim_next_case,
     load_assignments,
     release_stale_locks,
     skip_case,
 )
+from survey_app.db import get_engine
 from survey_app.fieldwork.models import OptOut
 from tests.survey_app.callcentre.helpers import (
     WEDNESDAY_10_SHANGHAI,
+    claim_entry,
     make_agent,
     make_survey,
     make_vendor,
@@ -41,14 +44,14 @@ def test_calling_hours_across_time_zones(db_session, make_user):
     shanghai = queue_cases(session, survey, vendor, timezone="Asia/Shanghai")[0]
     new_york = queue_cases(session, survey, vendor, timezone="America/New_York")[0]
     # 02:00 UTC: 10:00 in Shanghai, 21:00 the evening before in New York (closed).
-    first = claim_next_case(session, profile(session, agent), now=NOW)
+    first = claim_entry(session, profile(session, agent), now=NOW)
     assert first is not None
     assert first.case_id == shanghai.case.id
     other = make_agent(session, make_user, vendor)
-    assert claim_next_case(session, profile(session, other), now=NOW) is None
+    assert claim_entry(session, profile(session, other), now=NOW) is None
     # 14:00 UTC: 09:00 in New York, 22:00 in Shanghai.
     later = NOW.replace(hour=14)
-    got = claim_next_case(session, profile(session, other), now=later)
+    got = claim_entry(session, profile(session, other), now=later)
     assert got is not None
     assert got.case_id == new_york.case.id
 
@@ -63,12 +66,12 @@ def test_appointment_is_served_at_its_time_before_higher_priority_cases(db_sessi
     booked.entry.next_due_at = at
     db_session.add(booked.entry)
     db_session.commit()
-    got = claim_next_case(db_session, profile(db_session, agent), now=NOW)
+    got = claim_entry(db_session, profile(db_session, agent), now=NOW)
     assert got is not None
     assert got.case_id == urgent.case.id
     other = make_agent(db_session, make_user, vendor)
-    assert claim_next_case(db_session, profile(db_session, other), now=at - dt.timedelta(minutes=1)) is None
-    got = claim_next_case(db_session, profile(db_session, other), now=at)
+    assert claim_entry(db_session, profile(db_session, other), now=at - dt.timedelta(minutes=1)) is None
+    got = claim_entry(db_session, profile(db_session, other), now=at)
     assert got is not None
     assert got.case_id == booked.case.id
 
@@ -84,7 +87,7 @@ def test_priority_first_then_the_random_sort_key(db_session, make_user):
     served = []
     for _ in range(4):
         agent = make_agent(db_session, make_user, vendor)
-        entry = claim_next_case(db_session, profile(db_session, agent), now=NOW)
+        entry = claim_entry(db_session, profile(db_session, agent), now=NOW)
         assert entry is not None
         served.append(entry.case_id)
     assert served == [high.case.id, low[0].case.id, low[2].case.id, low[1].case.id]
@@ -107,16 +110,16 @@ def test_attempt_limit_day_part_share_language_dialect_and_opt_out(db_session, m
         db_session.add(queued.entry)
     db_session.add(OptOut(address=opted_out.entry.phone, source="sms_keyword"))
     db_session.commit()
-    assert claim_next_case(db_session, profile(db_session, agent), now=NOW) is None
+    assert claim_entry(db_session, profile(db_session, agent), now=NOW) is None
     # Weeknight in Shanghai (18:00): the weekday share no longer blocks.
     evening = NOW.replace(hour=10)
-    got = claim_next_case(db_session, profile(db_session, agent), now=evening)
+    got = claim_entry(db_session, profile(db_session, agent), now=evening)
     assert got is not None
     assert got.case_id == weekday_full.case.id
     polyglot = make_agent(db_session, make_user, vendor, languages=("zh-Hans",), dialects=("cantonese",))
-    served = {claim_next_case(db_session, profile(db_session, polyglot), now=NOW).case_id}  # type: ignore[union-attr]
+    served = {claim_entry(db_session, profile(db_session, polyglot), now=NOW).case_id}  # type: ignore[union-attr]
     third = make_agent(db_session, make_user, vendor, languages=("zh-Hans",), dialects=("cantonese",))
-    served.add(claim_next_case(db_session, profile(db_session, third), now=NOW).case_id)  # type: ignore[union-attr]
+    served.add(claim_entry(db_session, profile(db_session, third), now=NOW).case_id)  # type: ignore[union-attr]
     assert served == {chinese.case.id, dialect.case.id}
 
 
@@ -126,9 +129,9 @@ def test_assignment_to_an_agent_and_vendor_pools_are_respected(db_session, make_
     bob = make_agent(db_session, make_user, vendor_a)
     carl = make_agent(db_session, make_user, vendor_b)
     for_bob = queue_cases(db_session, survey, vendor_a, agent=bob)[0]
-    assert claim_next_case(db_session, profile(db_session, ann), now=NOW) is None
-    assert claim_next_case(db_session, profile(db_session, carl), now=NOW) is None
-    got = claim_next_case(db_session, profile(db_session, bob), now=NOW)
+    assert claim_entry(db_session, profile(db_session, ann), now=NOW) is None
+    assert claim_entry(db_session, profile(db_session, carl), now=NOW) is None
+    got = claim_entry(db_session, profile(db_session, bob), now=NOW)
     assert got is not None
     assert got.case_id == for_bob.case.id
 
@@ -137,8 +140,8 @@ def test_an_agent_holds_one_case_and_gets_it_again(db_session, make_user):
     vendor, survey = make_vendor(db_session), make_survey(db_session)
     agent = make_agent(db_session, make_user, vendor)
     queue_cases(db_session, survey, vendor, 2)
-    first = claim_next_case(db_session, profile(db_session, agent), now=NOW)
-    again = claim_next_case(db_session, profile(db_session, agent), now=NOW)
+    first = claim_entry(db_session, profile(db_session, agent), now=NOW)
+    again = claim_entry(db_session, profile(db_session, agent), now=NOW)
     assert first is not None
     assert again is not None
     assert again.case_id == first.case_id
@@ -146,11 +149,37 @@ def test_an_agent_holds_one_case_and_gets_it_again(db_session, make_user):
     assert first.locked_by == agent.id
 
 
+@pytest.mark.parametrize("read_first", [False, True], ids=["fresh-session", "after-a-read"])
+def test_the_claim_is_committed_and_gives_the_case_id(app, db_session, make_user, read_first):
+    """Whether or not the session has read in its transaction already (on PostgreSQL the claim
+    then runs as its own transaction or is committed in the same round trip), the case is held
+    for every other session, and the copy of the row this session had reads as held."""
+    vendor, survey = make_vendor(db_session), make_survey(db_session)
+    agent = make_agent(db_session, make_user, vendor)
+    queued = queue_cases(db_session, survey, vendor)[0]
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        who = profile(session, agent)
+        _open_zones(session, vendor.id, NOW)  # kept for a while: not read again by the claim
+        copy = session.get(QueueEntry, queued.case.id)  # loaded before the claim: "waiting"
+        assert copy is not None
+        assert copy.status == QueueStatus.waiting
+        if not read_first:
+            session.commit()
+        case_id = claim_next_case(session, who, now=NOW)
+        assert case_id == queued.case.id
+        assert not session.in_transaction()  # committed: no connection kept
+        assert (copy.status, copy.locked_by, copy.locked_at) == (QueueStatus.locked, agent.id, NOW)
+    db_session.expire_all()
+    stored = db_session.get(QueueEntry, queued.case.id)
+    assert stored is not None
+    assert (stored.status, stored.locked_by, stored.updated_at) == (QueueStatus.locked, agent.id, NOW)
+
+
 def test_skipping_needs_a_reason_and_is_logged(db_session, make_user):
     vendor, survey = make_vendor(db_session), make_survey(db_session)
     agent = make_agent(db_session, make_user, vendor)
     queue_cases(db_session, survey, vendor)
-    entry = claim_next_case(db_session, profile(db_session, agent), now=NOW)
+    entry = claim_entry(db_session, profile(db_session, agent), now=NOW)
     assert entry is not None
     for reason, note, code in (("", "", "reason"), ("bored", "", "reason"), ("other", "  ", "note")):
         with pytest.raises(QueueError, match=code):
@@ -162,14 +191,14 @@ def test_skipping_needs_a_reason_and_is_logged(db_session, make_user):
     db_session.refresh(entry)
     assert entry.status == QueueStatus.waiting
     assert entry.next_due_at > NOW
-    assert claim_next_case(db_session, profile(db_session, agent), now=NOW) is None
+    assert claim_entry(db_session, profile(db_session, agent), now=NOW) is None
 
 
 def test_stale_locks_without_a_call_are_released(db_session, make_user):
     vendor, survey = make_vendor(db_session), make_survey(db_session)
     agent = make_agent(db_session, make_user, vendor)
     queue_cases(db_session, survey, vendor)
-    claim_next_case(db_session, profile(db_session, agent), now=NOW)
+    claim_entry(db_session, profile(db_session, agent), now=NOW)
     assert (
         release_stale_locks(db_session, older_than=dt.timedelta(hours=1), now=NOW + dt.timedelta(minutes=5))
         == 0
@@ -185,7 +214,7 @@ def test_reloading_the_assignment_moves_waiting_cases_only(db_session, make_user
     vendor, survey = make_vendor(db_session), make_survey(db_session)
     ann, bob = make_agent(db_session, make_user, vendor), make_agent(db_session, make_user, vendor)
     first, second = queue_cases(db_session, survey, vendor, 2, agent=ann)
-    got = claim_next_case(db_session, profile(db_session, ann), now=NOW)
+    got = claim_entry(db_session, profile(db_session, ann), now=NOW)
     assert got is not None
     held, waiting = (first, second) if got.case_id == first.case.id else (second, first)
     rows = [

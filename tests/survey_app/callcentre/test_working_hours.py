@@ -9,11 +9,12 @@ from sqlmodel import select
 
 from survey_app.callcentre import console_controllers, tasks
 from survey_app.callcentre.models import AgentProfile, QueueEntry, QueueStatus
-from survey_app.callcentre.queue import QueueError, claim_next_case
+from survey_app.callcentre.queue import QueueError
 from survey_app.callcentre.schedule import in_working_hours
 from survey_app.scheduling import runner
 from tests.survey_app.callcentre.helpers import (
     WEDNESDAY_10_SHANGHAI,
+    claim_entry,
     make_agent,
     make_survey,
     make_vendor,
@@ -44,10 +45,10 @@ def test_next_case_outside_working_hours_serves_nothing(db_session, make_user):
     queue_cases(db_session, survey, vendor, 2)
     profile = db_session.get(AgentProfile, agent.id)
     with pytest.raises(QueueError, match="off_hours"):
-        claim_next_case(db_session, profile, now=EVENING)
+        claim_entry(db_session, profile, now=EVENING)
     assert db_session.exec(select(QueueEntry.status)).all() == [QueueStatus.waiting] * 2
     # Within the shift the same agent is served.
-    assert claim_next_case(db_session, profile, now=WEDNESDAY_10_SHANGHAI) is not None
+    assert claim_entry(db_session, profile, now=WEDNESDAY_10_SHANGHAI) is not None
 
 
 def test_a_case_held_at_the_end_of_the_shift_can_be_finished(db_session, make_user):
@@ -55,9 +56,9 @@ def test_a_case_held_at_the_end_of_the_shift_can_be_finished(db_session, make_us
     agent = shift_agent(db_session, make_user, vendor)
     queue_cases(db_session, survey, vendor)
     profile = db_session.get(AgentProfile, agent.id)
-    held = claim_next_case(db_session, profile, now=WEDNESDAY_10_SHANGHAI)
+    held = claim_entry(db_session, profile, now=WEDNESDAY_10_SHANGHAI)
     assert held is not None
-    again = claim_next_case(db_session, profile, now=EVENING)
+    again = claim_entry(db_session, profile, now=EVENING)
     assert again is not None
     assert again.case_id == held.case_id
 
