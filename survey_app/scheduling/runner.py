@@ -136,8 +136,7 @@ def _run_scheduler(app: Flask, lock: WorkerLock) -> None:
         signals.append(signum)
         STOPPING.set()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
     scheduler.start()
     log.info("worker started with jobs: %s", ", ".join(job.id for job in JOBS))
     lost = False
@@ -156,6 +155,12 @@ def _run_scheduler(app: Flask, lock: WorkerLock) -> None:
         # Wait for the jobs running (they stop between attempts): the lock is released after them,
         # so a worker started next never overlaps the attempts in flight.
         scheduler.shutdown(wait=True)
+        # Stopped: a job run later in this process (a CLI command, a test) must not find the flag
+        # still set and stop at once, and signals go back to whoever handled them before.
+        STOPPING.clear()
+        for signum, handler in previous.items():
+            if handler is not None:  # None: not set from Python, nothing to give back
+                signal.signal(signum, handler)
     if lost:
         raise WorkerError(
             "the worker lost its database lock (its database session ended, or the lock file was "

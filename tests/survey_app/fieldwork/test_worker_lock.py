@@ -216,3 +216,5 @@ def test_a_worker_that_loses_its_lock_stops_with_an_error(app, monkeypatch) -> N
     with pytest.raises(WorkerError, match="the worker lost its database lock .* so it stopped"):
         run_worker(app)
     assert lost.released
+    # Stopped for good: jobs run later in this process (other tests, CLI commands) are not told to stop.
+    assert not runner.STOPPING.is_set()
